@@ -1,0 +1,56 @@
+"""网签 application factory: configuration, extensions, blueprints, error handlers, commands."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from app import pii
+from app.config import load_config
+from app.extensions import db, migrate, redis_ext
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent.parent / "instance"))
+    register_config(app, overrides)
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    return app
+
+
+def register_config(app: Flask, overrides: dict[str, Any] | None) -> None:
+    app.config.update(load_config(Path(app.instance_path), overrides))
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    engine_options: dict[str, Any] = {"pool_pre_ping": True}
+    if not app.config["DATABASE_URL"].startswith("sqlite"):
+        engine_options.update(pool_recycle=app.config["DB_POOL_RECYCLE"],
+                              pool_size=app.config["DB_POOL_SIZE"], max_overflow=20)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+
+def register_extensions(app: Flask) -> None:
+    from app import logging_setup
+
+    from app import models  # noqa: F401  (registers every table for Alembic)
+
+    pii.configure(app.config["PII_KEYS"], app.config["PII_HASH_KEY"])
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
+                     render_as_batch=True)
+    redis_ext.init_app(app)
+    logging_setup.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.web.health import bp as health_bp
+
+    app.register_blueprint(health_bp)
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli import register
+
+    register(app)

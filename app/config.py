@@ -1,0 +1,121 @@
+"""Configuration: built-in defaults < config.toml (or $WQ_CONFIG) < WQ_* environment variables.
+
+Keys are Flask config keys. A nested table is overridden with a double underscore:
+``WQ_WECHAT__OFFICIAL__APPID=wx123`` sets ``WECHAT["OFFICIAL"]["APPID"]``. Environment values
+are read as TOML literals when they parse (``true``, ``5``, ``["a"]``), otherwise as strings.
+"""
+from __future__ import annotations
+
+import copy
+import os
+import secrets
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet
+
+ENV_PREFIX = "WQ_"
+
+DEFAULTS: dict[str, Any] = {
+    # "development" runs on embedded defaults; "production" refuses to start without real secrets.
+    "ENV": "development",
+    "SECRET_KEY": "",
+    "DATABASE_URL": "",  # empty: SQLite file under instance/
+    "REDIS_URL": "memory://",  # memory:// is an in-process fakeredis
+    "REDIS_SOCKET_TIMEOUT": 1.0,
+    "JOBS_INLINE": None,  # None: inline when REDIS_URL is memory://
+    "RQ_QUEUES": ["default", "notifications", "low"],
+    # PII: Fernet keys, newest first (older ones still decrypt); a separate key for the lookup hash.
+    "PII_KEYS": [],
+    "PII_HASH_KEY": "",
+    "TIMEZONE": "Asia/Shanghai",
+    "LOG_LEVEL": "INFO",
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "TESTING": False,
+    "DB_POOL_RECYCLE": 280,
+    "DB_POOL_SIZE": 10,
+}
+
+SECRET_KEYS = ("SECRET_KEY", "PII_HASH_KEY")
+
+
+def _parse_env_value(raw: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def _set_path(config: dict[str, Any], path: list[str], value: Any) -> None:
+    node = config
+    for part in path[:-1]:
+        node = node.setdefault(part, {})
+    node[path[-1]] = value
+
+
+def load_config(instance_path: Path, overrides: dict[str, Any] | None = None,
+                environ: os._Environ | dict | None = None) -> dict[str, Any]:
+    """Build the configuration dict for one app instance."""
+    environ = os.environ if environ is None else environ
+    config = copy.deepcopy(DEFAULTS)
+
+    config_file = environ.get("WQ_CONFIG") or "config.toml"
+    path = Path(config_file)
+    if path.is_file():
+        with path.open("rb") as fh:
+            config.update(tomllib.load(fh))
+    elif "WQ_CONFIG" in environ:
+        raise RuntimeError(f"WQ_CONFIG points to a missing file: {config_file}")
+
+    for name, raw in environ.items():
+        if name.startswith(ENV_PREFIX) and name != "WQ_CONFIG" and not name.startswith("WQ_TEST_"):
+            _set_path(config, name[len(ENV_PREFIX):].split("__"), _parse_env_value(raw))
+
+    config.update(overrides or {})
+    _fill_embedded_defaults(config, instance_path)
+    return config
+
+
+def _fill_embedded_defaults(config: dict[str, Any], instance_path: Path) -> None:
+    """Development gets working secrets and a SQLite file; production must configure its own."""
+    if not config["DATABASE_URL"]:
+        config["DATABASE_URL"] = f"sqlite:///{instance_path / 'wangqian.db'}"
+    if config["JOBS_INLINE"] is None:
+        config["JOBS_INLINE"] = config["REDIS_URL"].startswith("memory://")
+
+    missing = [k for k in SECRET_KEYS if not config[k]] + ([] if config["PII_KEYS"] else ["PII_KEYS"])
+    if missing and config["ENV"] == "production":
+        raise RuntimeError("production configuration lacks: " + ", ".join(missing))
+    if missing:
+        _load_or_create_dev_secrets(config, instance_path)
+
+
+def _load_or_create_dev_secrets(config: dict[str, Any], instance_path: Path) -> None:
+    # Kept in instance/ so data encrypted by one `make run` decrypts in the next.
+    secrets_file = instance_path / "dev-secrets.toml"
+    if secrets_file.is_file():
+        with secrets_file.open("rb") as fh:
+            stored = tomllib.load(fh)
+    else:
+        stored = {
+            "SECRET_KEY": secrets.token_urlsafe(32),
+            "PII_HASH_KEY": secrets.token_urlsafe(32),
+            "PII_KEYS": [Fernet.generate_key().decode()],
+        }
+        instance_path.mkdir(parents=True, exist_ok=True)
+        secrets_file.write_text(
+            "# Generated for development only; production sets these in config.toml.\n"
+            + "".join(f'{k} = {_toml_value(v)}\n' for k, v in stored.items()),
+            encoding="utf-8",
+        )
+        secrets_file.chmod(0o600)
+    for key, value in stored.items():
+        if not config.get(key):
+            config[key] = value
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return f'"{value}"'

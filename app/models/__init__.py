@@ -1,0 +1,8 @@
+"""SQLAlchemy models only; the constraints carry the invariants. Import all for Alembic."""
+from app.models.accounts import Account, Role  # noqa: F401
+from app.models.dictionary import DictEntry  # noqa: F401
+from app.models.employer import (Employer, EmployerEvidence, EvidenceKind,  # noqa: F401
+                                 VerificationStatus)
+from app.models.org import (College, EducationLevel, Gender, Major, RecordStatus,  # noqa: F401
+                            ReviewLevels, School, SourceStatus, Student, TrainingMode)
+from app.models.wechat import WechatApp, WechatIdentity  # noqa: F401

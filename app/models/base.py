@@ -1,0 +1,26 @@
+"""Shared column helpers for the models."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.clock import utcnow
+
+# Table options for MySQL/MariaDB: 4-byte UTF-8 so every Chinese name fits; ignored elsewhere.
+MYSQL_TABLE_ARGS = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_ci",
+                    "mysql_engine": "InnoDB"}
+
+
+def str_enum(enum_cls: type[enum.Enum], name: str) -> Enum:
+    """A VARCHAR + CHECK enum: portable, and a new value needs no ALTER TYPE."""
+    return Enum(enum_cls, name=name, native_enum=False, create_constraint=True,
+                values_callable=lambda members: [m.value for m in members],
+                validate_strings=True, length=32)
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

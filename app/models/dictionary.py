@@ -1,0 +1,24 @@
+"""Code dictionaries (unit nature, industry, job category, region, …), loaded from app/data/dicts."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from sqlalchemy import JSON, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models.base import MYSQL_TABLE_ARGS, TimestampMixin
+
+
+class DictEntry(TimestampMixin, db.Model):
+    __tablename__ = "dict_entries"
+    __table_args__ = (UniqueConstraint("kind", "code"), MYSQL_TABLE_ARGS)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    code: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(100))
+    parent_code: Mapped[Optional[str]] = mapped_column(String(20))
+    sort_order: Mapped[int] = mapped_column(default=0)
+    extra: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    is_active: Mapped[bool] = mapped_column(default=True)

@@ -1,0 +1,52 @@
+"""Load the shipped code dictionaries (app/data/dicts/*.json) into dict_entries."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import DictEntry
+
+DICT_DIR = Path(__file__).resolve().parent.parent / "data" / "dicts"
+
+
+@dataclass
+class LoadResult:
+    kind: str
+    added: int
+    updated: int
+
+
+def load_dictionaries(directory: Path = DICT_DIR) -> list[LoadResult]:
+    """Upsert every entry of every file; entries edited away from the file are kept (admin edits)."""
+    results = []
+    for path in sorted(directory.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        kind = data["kind"]
+        existing = {e.code: e for e in db.session.scalars(
+            select(DictEntry).where(DictEntry.kind == kind))}
+        added = updated = 0
+        for order, item in enumerate(data["entries"]):
+            entry = existing.get(item["code"])
+            if entry is None:
+                entry = DictEntry(kind=kind, code=item["code"])
+                db.session.add(entry)
+                added += 1
+            elif (entry.name, entry.parent_code, entry.extra) != (
+                    item["name"], item.get("parent"), item.get("extra")):
+                updated += 1
+            entry.name = item["name"]
+            entry.parent_code = item.get("parent")
+            entry.extra = item.get("extra")
+            entry.sort_order = order
+        results.append(LoadResult(kind, added, updated))
+    db.session.commit()
+    return results
+
+
+def dictionary_codes(kind: str) -> set[str]:
+    return set(db.session.scalars(
+        select(DictEntry.code).where(DictEntry.kind == kind, DictEntry.is_active.is_(True))))

@@ -1,0 +1,1 @@
+"""Server-rendered pages for reviewers and admins, plus operational endpoints."""
