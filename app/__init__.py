@@ -45,9 +45,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    import wechat
     from app.web.health import bp as health_bp
 
     app.register_blueprint(health_bp)
+    wechat.init_app(app)
 
 
 def register_commands(app: Flask) -> None:
