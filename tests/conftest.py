@@ -39,13 +39,12 @@ def _drop_everything() -> None:
     """Start from an empty database so the migrations themselves build the schema."""
     meta = MetaData()
     meta.reflect(bind=db.engine)
+    mysql = db.engine.dialect.name == "mysql"
     with db.engine.begin() as conn:
-        if db.engine.dialect.name == "mysql":
-            conn.execute(text("SET FOREIGN_KEY_CHECKS=0"))
-        for table in reversed(meta.sorted_tables):
-            conn.execute(text(f"DROP TABLE {conn.dialect.identifier_preparer.quote(table.name)}"))
-        if db.engine.dialect.name == "mysql":
-            conn.execute(text("SET FOREIGN_KEY_CHECKS=1"))
+        conn.execute(text("SET FOREIGN_KEY_CHECKS=0" if mysql else "PRAGMA foreign_keys=OFF"))
+        for name in meta.tables:  # unsorted: reflected accounts/employers FKs form a cycle
+            conn.execute(text(f"DROP TABLE {conn.dialect.identifier_preparer.quote(name)}"))
+        conn.execute(text("SET FOREIGN_KEY_CHECKS=1" if mysql else "PRAGMA foreign_keys=ON"))
 
 
 @pytest.fixture(scope="session")
@@ -74,18 +73,23 @@ def redis_client(app: Flask):
 
 @pytest.fixture
 def db_session(app: Flask, redis_client) -> Iterator:
-    """A session inside an outer transaction: services' commits release savepoints, then all rolls back."""
+    """A session inside an outer transaction: services' commits release savepoints, then all rolls back.
+
+    Flask-SQLAlchemy 3.1's Session.get_bind ignores a "bind" session option, so the default
+    engine entry itself is pointed at the test's connection for the duration of the test.
+    """
     with app.app_context():
         connection = db.engine.connect()
         outer = connection.begin()
-        original = db.session
-        db.session = db._make_scoped_session(
-            {"bind": connection, "join_transaction_mode": "create_savepoint"})
+        original_session, original_engine = db.session, db.engines[None]
+        db.engines[None] = connection
+        db.session = db._make_scoped_session({"join_transaction_mode": "create_savepoint"})
         try:
             yield db.session
         finally:
             db.session.remove()
-            db.session = original
+            db.session = original_session
+            db.engines[None] = original_engine
             outer.rollback()
             connection.close()
 
@@ -123,3 +127,73 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "mysql" in item.keywords:
             item.add_marker(skip)
+
+
+class World:
+    """A school with two colleges, students, a verified employer with two users, another
+    employer, and reviewers — the cast most signing tests need."""
+
+    def __init__(self) -> None:
+        from app.domain.actors import Actor
+        from app.models import ReviewLevels, Role
+        from tests.factories import (AccountFactory, CollegeFactory, EmployerFactory,
+                                     MajorFactory, SchoolFactory, StudentFactory)
+
+        self.school = SchoolFactory(review_levels=ReviewLevels.COLLEGE_SCHOOL)
+        self.college = CollegeFactory(school=self.school)
+        self.other_college = CollegeFactory(school=self.school)
+        self.major = MajorFactory(college=self.college)
+        self.other_major = MajorFactory(college=self.other_college)
+        self.student = StudentFactory(major=self.major)
+        self.student2 = StudentFactory(major=self.major)
+        self.other_college_student = StudentFactory(major=self.other_major)
+        self.employer = EmployerFactory()
+        self.other_employer = EmployerFactory()
+        self.other_school = SchoolFactory()
+        other_school_college = CollegeFactory(school=self.other_school)
+
+        def account(role, **scope):
+            return AccountFactory(role=role, **scope)
+
+        self.student_account = account(Role.STUDENT, student_id=self.student.id,
+                                       school_id=self.school.id, username=None, password_hash=None)
+        self.student2_account = account(Role.STUDENT, student_id=self.student2.id,
+                                        school_id=self.school.id, username=None, password_hash=None)
+        self.hr = account(Role.EMPLOYER_USER, employer_id=self.employer.id)
+        self.hr2 = account(Role.EMPLOYER_USER, employer_id=self.employer.id)
+        self.other_hr = account(Role.EMPLOYER_USER, employer_id=self.other_employer.id)
+        self.college_reviewer = account(Role.COLLEGE_REVIEWER, school_id=self.school.id,
+                                        college_id=self.college.id)
+        self.other_college_reviewer = account(Role.COLLEGE_REVIEWER, school_id=self.school.id,
+                                              college_id=self.other_college.id)
+        self.school_reviewer = account(Role.SCHOOL_REVIEWER, school_id=self.school.id)
+        self.other_school_reviewer = account(Role.SCHOOL_REVIEWER, school_id=self.other_school.id)
+        self.other_school_college_reviewer = account(
+            Role.COLLEGE_REVIEWER, school_id=self.other_school.id, college_id=other_school_college.id)
+        self.admin = account(Role.PLATFORM_ADMIN)
+        self.actor = Actor.from_account
+
+    @staticmethod
+    def terms(**overrides):
+        from datetime import date
+
+        from app.domain.terms import InvitationTerms
+
+        data = {
+            "job_category_code": "13", "position": "软件工程师", "feedback_days": 5,
+            "probation_days": 60, "probation_salary": 8000, "regular_salary": 10000,
+            "liquidated_damages": 3000, "report_place": "长沙市岳麓区", "report_deadline": date(2026, 7, 15),
+            "work_region_code": "430104", "work_address": "长沙市岳麓区麓谷大道658号",
+            "contact_name": "王经理", "contact_phone": "0731-88888888",
+            "archive": {"archive_receiving": "employer", "archive_unit": "长沙星辰软件科技有限公司",
+                        "archive_address": "长沙市岳麓区麓谷大道658号", "archive_postcode": "410205",
+                        "archive_contact": "李老师", "archive_phone": "0731-88888889",
+                        "hukou_receiving": "not_received"},
+        }
+        data.update(overrides)
+        return InvitationTerms.model_validate(data)
+
+
+@pytest.fixture
+def world(db_session) -> World:
+    return World()

@@ -1,6 +1,8 @@
 """factory_boy factories for the models, saved through the test's rolled-back session."""
 from __future__ import annotations
 
+import functools
+
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
@@ -9,6 +11,15 @@ from app.extensions import db
 from app.models import (Account, College, EducationLevel, Employer, Gender, Major, Role, School,
                         SourceStatus, Student, VerificationStatus)
 from app.services.accounts import hash_password
+
+
+TEST_PASSWORD = "Passw0rd!x"
+
+
+@functools.cache
+def test_password_hash() -> str:
+    """argon2 is slow on purpose; one hash serves every test account."""
+    return hash_password(TEST_PASSWORD)
 
 
 def valid_id_number(n: int, birth: str = "20030415", region: str = "110101") -> str:
@@ -93,5 +104,5 @@ class AccountFactory(Base):
 
     role = Role.PLATFORM_ADMIN
     username = factory.Sequence(lambda n: f"user{n}")
-    password_hash = factory.LazyFunction(lambda: hash_password("Passw0rd!x"))
+    password_hash = factory.LazyFunction(test_password_hash)
     display_name = factory.Sequence(lambda n: f"用户{n}")

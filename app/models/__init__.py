@@ -6,3 +6,9 @@ from app.models.employer import (Employer, EmployerEvidence, EvidenceKind,  # no
 from app.models.org import (College, EducationLevel, Gender, Major, RecordStatus,  # noqa: F401
                             ReviewLevels, School, SourceStatus, Student, TrainingMode)
 from app.models.wechat import WechatApp, WechatIdentity  # noqa: F401
+from app.models.flow import FlowEntry  # noqa: F401
+from app.models.notifications import (Notification, OutboxMessage, OutboxStatus,  # noqa: F401
+                                      RecipientType)
+from app.models.signing import (ActiveDestination, AgreementCounter, ArchiveProfile,  # noqa: F401
+                                ArchiveProfileRevision, DestinationKind, Favorite, Invitation,
+                                InvitationRevision, InvitationState, RevisionStatus)

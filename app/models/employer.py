@@ -45,7 +45,8 @@ class Employer(TimestampMixin, db.Model):
         index=True)
     rejection_reason: Mapped[Optional[str]] = mapped_column(String(500))
     verified_at: Mapped[Optional[datetime]] = mapped_column()
-    verified_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("accounts.id"))
+    verified_by_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("accounts.id", use_alter=True))  # accounts.employer_id points back here
 
     evidence: Mapped[list["EmployerEvidence"]] = relationship(
         back_populates="employer", order_by="EmployerEvidence.id")

@@ -1,0 +1,39 @@
+# 网签 — the two commands: `make run` (embedded defaults) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := wsgi.py
+
+.PHONY: install run test test-py bench migrate clean
+
+$(BIN)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+migrate: install
+	$(BIN)/flask db upgrade
+
+run: migrate
+	$(BIN)/flask load-dicts
+	$(BIN)/flask demo-data
+	@echo
+	@echo "  网签 is serving on http://$(HOST):$(PORT)"
+	@echo "  health:   http://$(HOST):$(PORT)/healthz"
+	@echo "  emulator: http://$(HOST):$(PORT)/_emulator/"
+	@echo
+	$(BIN)/flask run --host $(HOST) --port $(PORT) --with-threads
+
+test: install
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python -m pytest -q tests/bench -p no:randomly
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

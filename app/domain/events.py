@@ -1,0 +1,64 @@
+"""Notification events: who hears of what, in what words, and which page opens (SPEC §9)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+STUDENT_INVITATION_PAGE = "pages/student/invitation/detail?id={invitation_id}"
+EMPLOYER_INVITATION_PAGE = "pages/employer/invitation/detail?id={invitation_id}"
+EMPLOYER_HOME_PAGE = "pages/employer/home/index"
+
+HIGH, NORMAL, LOW = 0, 1, 2  # LOW waits for the next day's quota when pushes run short
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    title: str
+    body: str  # str.format with the event's data
+    page: str | None
+    priority: int = NORMAL
+
+
+EVENTS: dict[str, EventSpec] = {
+    "invitation_received": EventSpec(
+        "收到签约邀请", "{employer_name}邀请你担任{position}，请于{deadline}日24时之前反馈。",
+        STUDENT_INVITATION_PAGE, HIGH),
+    "invitation_modified": EventSpec(
+        "邀约内容已修改", "{employer_name}修改了邀请函（{position}），请查看并确认。",
+        STUDENT_INVITATION_PAGE, HIGH),
+    "invitation_accepted": EventSpec(
+        "学生已同意签约", "{student_name}已同意签约（{position}），协议进入学校审核。",
+        EMPLOYER_INVITATION_PAGE),
+    "invitation_rejected": EventSpec(
+        "学生已拒绝签约", "{student_name}拒绝了签约邀请（{position}）。{remark_text}",
+        EMPLOYER_INVITATION_PAGE),
+    "invitation_expired": EventSpec(
+        "邀约已过期", "{student_name}未在期限内反馈，邀约（{position}）已失效。",
+        EMPLOYER_INVITATION_PAGE, LOW),
+    "invitation_expiring": EventSpec(
+        "邀约即将过期", "{employer_name}的签约邀请（{position}）将于{deadline}日24时过期，请尽快反馈。",
+        STUDENT_INVITATION_PAGE, LOW),
+    "revision_accepted": EventSpec(
+        "学生同意修改后的邀约", "{student_name}同意了修改后的邀请函（{position}），协议重新提交审核。",
+        EMPLOYER_INVITATION_PAGE),
+    "revision_declined": EventSpec(
+        "学生不同意修改", "{student_name}不同意修改后的邀请函（{position}），原协议内容继续有效。",
+        EMPLOYER_INVITATION_PAGE),
+    "review_passed": EventSpec(
+        "学院审核通过", "你与{employer_name}的签约（{position}）已通过学院审核，等待学校审核。",
+        STUDENT_INVITATION_PAGE),
+    "review_rejected": EventSpec(
+        "签约审核不通过", "你与{employer_name}的签约（{position}）审核不通过：{remark}",
+        STUDENT_INVITATION_PAGE, HIGH),
+    "agreement_effective": EventSpec(
+        "签约已生效", "你与{employer_name}的就业协议已生效，协议书编号{agreement_no}。",
+        STUDENT_INVITATION_PAGE, HIGH),
+    "employer_verified": EventSpec(
+        "单位认证通过", "{employer_name}的单位信息已审核通过，可以搜索学生并发送签约邀请。",
+        EMPLOYER_HOME_PAGE, HIGH),
+    "employer_verification_rejected": EventSpec(
+        "单位认证未通过", "{employer_name}的单位认证未通过：{remark}。请修改后重新提交。",
+        EMPLOYER_HOME_PAGE, HIGH),
+}
+
+# Review outcomes reach the employer too, with the employer's page.
+EMPLOYER_COPIES = {"review_rejected", "agreement_effective"}

@@ -1,0 +1,157 @@
+"""Online signing through the services: the lifecycle, the guards, the flow log, the numbers."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+import time_machine
+from sqlalchemy import func, select
+
+from app.clock import utcnow
+from app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.models import (ActiveDestination, Notification, OutboxMessage, ReviewLevels,
+                        TrainingMode)
+from app.services import invitations, responses, reviews
+from app.services.flow import verify_flow_log
+
+
+def invite(world, student=None, hr=None, **terms):
+    results = invitations.send_invitations(world.actor(hr or world.hr),
+                                           [(student or world.student).id], world.terms(**terms))
+    assert results[0].ok, results[0]
+    return results[0].invitation_id
+
+
+def test_lifecycle_invite_accept_college_school_effective(world, db_session):
+    """Does an accepted invitation pass both reviews and become an effective, numbered agreement?"""
+    inv_id = invite(world)
+    responses.accept_invitation(world.actor(world.student_account), inv_id, revision=1, confirm=True)
+    reviews.approve_signing(world.actor(world.college_reviewer), inv_id)
+    inv = reviews.approve_signing(world.actor(world.school_reviewer), inv_id)
+    assert inv.state.value == "effective"
+    assert inv.agreement_no == f"12026{world.school.code}000001"
+    events = db_session.scalars(select(Notification.event).where(
+        Notification.subject_id == inv_id).order_by(Notification.id)).all()
+    assert events == ["invitation_received", "invitation_accepted", "review_passed",
+                      "agreement_effective", "agreement_effective"]
+    assert db_session.scalar(select(func.count()).select_from(OutboxMessage)) == len(events)
+    checked, breaks = verify_flow_log()
+    assert checked == 4 and breaks == []
+
+
+def test_school_only_review_skips_the_college(world):
+    world.school.review_levels = ReviewLevels.SCHOOL
+    inv_id = invite(world)
+    inv = responses.accept_invitation(world.actor(world.student_account), inv_id, 1, True)
+    assert inv.state.value == "school_review"
+
+
+def test_one_destination_after_accepting(world):
+    """Can a student who accepted one invitation accept a second? (no: 409 ALREADY_SIGNED)"""
+    first = invite(world)
+    second = invite(world, hr=world.other_hr)
+    responses.accept_invitation(world.actor(world.student_account), first, 1, True)
+    with pytest.raises(Conflict) as exc:
+        responses.accept_invitation(world.actor(world.student_account), second, 1, True)
+    assert exc.value.code == "ALREADY_SIGNED"
+
+
+def test_review_rejection_releases_the_student(world, db_session):
+    first = invite(world)
+    second = invite(world, hr=world.other_hr)
+    responses.accept_invitation(world.actor(world.student_account), first, 1, True)
+    with pytest.raises(InvalidInput):
+        reviews.reject_signing(world.actor(world.college_reviewer), first, "")
+    reviews.reject_signing(world.actor(world.college_reviewer), first, "信息不实")
+    assert db_session.get(ActiveDestination, world.student.id) is None
+    inv = responses.accept_invitation(world.actor(world.student_account), second, 1, True)
+    assert inv.state.value == "college_review"
+
+
+def test_duplicate_open_invitation_is_refused_then_allowed_after_rejection(world):
+    first = invite(world)
+    again = invitations.send_invitations(world.actor(world.hr2), [world.student.id], world.terms())
+    assert (again[0].ok, again[0].code) == (False, "DUPLICATE_OPEN_INVITATION")
+    responses.reject_invitation(world.actor(world.student_account), first, "另有打算")
+    assert invite(world, hr=world.hr2) != first
+
+
+def test_expired_invitation_cannot_be_accepted_and_sweep_expires_it(world):
+    inv_id = invite(world)
+    with time_machine.travel(utcnow() + timedelta(days=7), tick=False):
+        with pytest.raises(Conflict) as exc:
+            responses.accept_invitation(world.actor(world.student_account), inv_id, 1, True)
+        assert exc.value.code == "INVITATION_EXPIRED"
+        assert invitations.expire_due() == 1
+        assert invite(world) != inv_id  # the employer may invite again
+
+
+def test_deadline_is_midnight_shanghai():
+    from app.domain.signing import deadline_display_date, deadline_for
+
+    sent = datetime(2019, 12, 11, 2, 0)  # 10:00 in Shanghai
+    deadline = deadline_for(sent, 5)
+    assert deadline == datetime(2019, 12, 16, 16, 0)  # 2019-12-17 00:00 +08:00
+    assert deadline_display_date(deadline).isoformat() == "2019-12-16"
+
+
+@pytest.mark.parametrize("change,code", [
+    (lambda s: setattr(s, "signing_open", False), "SIGNING_CLOSED"),
+    (lambda s: setattr(s, "training_mode", TrainingMode.DIRECTED), "DIRECTED_STUDENT"),
+])
+def test_acceptance_guards(world, change, code):
+    inv_id = invite(world)
+    change(world.student)
+    with pytest.raises(Forbidden) as exc:
+        responses.accept_invitation(world.actor(world.student_account), inv_id, 1, True)
+    assert exc.value.code == code
+
+
+def test_wrong_actor_cannot_accept(world):
+    inv_id = invite(world)
+    with pytest.raises(NotFound):
+        responses.accept_invitation(world.actor(world.student2_account), inv_id, 1, True)
+    with pytest.raises(Forbidden):
+        responses.accept_invitation(world.actor(world.hr), inv_id, 1, True)
+
+
+def test_modification_after_acceptance_waits_for_the_student(world):
+    inv_id = invite(world)
+    student = world.actor(world.student_account)
+    responses.accept_invitation(student, inv_id, 1, True)
+    reviews.approve_signing(world.actor(world.college_reviewer), inv_id)
+    invitations.modify_invitation(world.actor(world.hr), inv_id, world.terms(position="高级工程师"))
+    with pytest.raises(Conflict) as exc:
+        reviews.approve_signing(world.actor(world.school_reviewer), inv_id)
+    assert exc.value.code == "REVISION_PENDING"
+    inv = responses.accept_revision(student, inv_id, revision=2)
+    assert inv.state.value == "college_review" and inv.accepted_revision_no == 2
+
+
+def test_stale_revision_is_refused(world):
+    inv_id = invite(world)
+    invitations.modify_invitation(world.actor(world.hr), inv_id, world.terms(position="架构师"))
+    with pytest.raises(Conflict) as exc:
+        responses.accept_invitation(world.actor(world.student_account), inv_id, 1, True)
+    assert exc.value.code == "STALE_REVISION"
+
+
+def test_unverified_employer_cannot_invite(world):
+    from app.models import VerificationStatus
+
+    world.employer.verification_status = VerificationStatus.PENDING
+    with pytest.raises(Forbidden) as exc:
+        invitations.send_invitations(world.actor(world.hr), [world.student.id], world.terms())
+    assert exc.value.code == "EMPLOYER_NOT_VERIFIED"
+
+
+def test_tampered_flow_entry_is_reported(world, db_session):
+    from app.models import FlowEntry
+
+    inv_id = invite(world)
+    responses.accept_invitation(world.actor(world.student_account), inv_id, 1, True)
+    entry = db_session.scalars(select(FlowEntry).where(FlowEntry.subject_id == inv_id)).first()
+    entry.remark = "篡改"
+    db_session.flush()
+    _, breaks = verify_flow_log()
+    assert breaks and breaks[0].problem.startswith("记录内容与哈希不符")
