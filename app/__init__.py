@@ -46,9 +46,11 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     import wechat
+    from app import api
     from app.web.health import bp as health_bp
 
     app.register_blueprint(health_bp)
+    api.init_app(app)
     wechat.init_app(app)
 
 

@@ -84,6 +84,8 @@ def _fill_embedded_defaults(config: dict[str, Any], instance_path: Path) -> None
     if config["JOBS_INLINE"] is None:
         config["JOBS_INLINE"] = config["REDIS_URL"].startswith("memory://")
 
+    if config["ENV"] == "production" and config["TESTING"]:
+        raise RuntimeError("TESTING must never be enabled in production (it mounts test-only routes)")
     missing = [k for k in SECRET_KEYS if not config[k]] + ([] if config["PII_KEYS"] else ["PII_KEYS"])
     if missing and config["ENV"] == "production":
         raise RuntimeError("production configuration lacks: " + ", ".join(missing))

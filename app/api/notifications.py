@@ -1,0 +1,96 @@
+"""The in-app inbox: every notification, always, whatever WeChat delivered."""
+from __future__ import annotations
+
+from typing import Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+from spectree import Response
+from sqlalchemy import select, update
+
+from app.api import bp, spec
+from app.api.auth import current_account
+from app.api.conventions import paginate
+from app.api.schemas_common import ErrorEnvelope
+from app.clock import iso_china, utcnow
+from app.extensions import db
+from app.models import Account, Notification, RecipientType
+
+
+class NotificationOut(BaseModel):
+    id: int
+    event: str
+    title: str
+    body: str
+    page: Optional[str] = None
+    created_at: str
+    read: bool
+
+
+class NotificationList(BaseModel):
+    items: list[NotificationOut]
+    next_cursor: Optional[str] = None
+    unread: int
+
+
+class NotificationQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    unread_only: bool = False
+    cursor: Optional[str] = Field(None, max_length=40)
+    limit: int = Field(20, ge=1, le=100)
+
+
+class ReadBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    ids: Optional[list[int]] = Field(None, max_length=500)  # omitted: mark all read
+
+
+class ReadResult(BaseModel):
+    marked: int
+
+
+def inbox_of(account: Account) -> tuple[RecipientType, int]:
+    """Students and employers read their own shared inbox; reviewers and admins their account's."""
+    if account.role.value == "student":
+        return RecipientType.STUDENT, account.student_id
+    if account.role.value == "employer_user":
+        return RecipientType.EMPLOYER, account.employer_id
+    return RecipientType.ACCOUNT, account.id
+
+
+def _mine():
+    kind, owner = inbox_of(current_account())
+    return (Notification.recipient_type == kind) & (Notification.recipient_id == owner)
+
+
+@bp.get("/notifications")
+@spec.validate(query=NotificationQuery, resp=Response(
+    HTTP_200=NotificationList, HTTP_400=ErrorEnvelope, HTTP_401=ErrorEnvelope,
+    HTTP_403=ErrorEnvelope), tags=["common"])
+def notifications(query: NotificationQuery):
+    """My notifications, newest first."""
+    mine = _mine()
+    stmt = select(Notification).where(mine)
+    if query.unread_only:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    items, next_cursor = paginate(stmt, Notification.id, query.cursor, query.limit)
+    unread = db.session.scalar(select(db.func.count()).select_from(Notification).where(
+        mine, Notification.read_at.is_(None)))
+    return NotificationList(items=[NotificationOut(
+        id=n.id, event=n.event, title=n.title, body=n.body, page=n.page,
+        created_at=iso_china(n.created_at), read=n.read_at is not None) for n in items],
+        next_cursor=next_cursor, unread=unread)
+
+
+@bp.post("/notifications/read")
+@spec.validate(json=ReadBody, resp=Response(HTTP_200=ReadResult, HTTP_400=ErrorEnvelope,
+                                            HTTP_401=ErrorEnvelope, HTTP_403=ErrorEnvelope),
+               tags=["common"])
+def mark_read(json: ReadBody):
+    """Mark some (ids) or all of my notifications read; repeating it changes nothing."""
+    stmt = update(Notification).where(_mine(), Notification.read_at.is_(None))
+    if json.ids is not None:
+        stmt = stmt.where(Notification.id.in_(json.ids))
+    result = db.session.execute(stmt.values(read_at=utcnow()).execution_options(
+        synchronize_session=False))
+    db.session.commit()
+    return ReadResult(marked=result.rowcount)

@@ -1,0 +1,26 @@
+"""Response models shared by every endpoint: the error envelope, pages, simple acknowledgements."""
+from __future__ import annotations
+
+from typing import Optional
+
+from pydantic import BaseModel
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    fields: dict[str, str] = {}
+
+
+class ErrorEnvelope(BaseModel):
+    """Every 4xx/5xx: {"error": {"code", "message", "fields"}}."""
+    error: ErrorBody
+
+
+class PageQuery(BaseModel):
+    cursor: Optional[str] = None
+    limit: int = 20
+
+
+class Ok(BaseModel):
+    ok: bool = True

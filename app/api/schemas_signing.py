@@ -1,0 +1,131 @@
+"""Request and response models of the signing endpoints (they make the OpenAPI document)."""
+from __future__ import annotations
+
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from typing_extensions import Annotated
+
+from app.domain.terms import InvitationTerms
+
+StateName = Literal["invited", "rejected", "expired", "college_review", "school_review",
+                    "review_rejected", "effective", "voided", "invalidated", "terminated"]
+
+
+class InvitationSummary(BaseModel):
+    id: int
+    state: StateName
+    state_label: str
+    employer_name: str
+    student_name: str
+    position: str
+    invited_at: str
+    deadline_date: str
+    agreement_no: Optional[str] = None
+    revision: int
+    revision_pending: bool
+
+
+class InvitationList(BaseModel):
+    items: list[InvitationSummary]
+    next_cursor: Optional[str] = None
+
+
+class FlowItem(BaseModel):
+    at: str
+    actor: str
+    action: str
+    state: Optional[str] = None
+    state_label: str
+    remark: Optional[str] = None
+
+
+class StudentPart(BaseModel):
+    id: int
+    name: str
+    student_no: str
+    school: str
+    college: str
+    major: str
+    education_level: str
+    cohort: int
+    id_number: str
+    phone: Optional[str] = None
+
+
+class InvitationDetail(InvitationSummary):
+    letter: str
+    terms: dict[str, Any]
+    employer: dict[str, Any]
+    student: StudentPart
+    signing_notice: str
+    confirmation_text: str
+    accepted_revision: Optional[int] = None
+    last_remark: Optional[str] = None
+    flow: list[FlowItem]
+
+
+class StatusQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: Optional[Literal["open", "done", "all"]] = "all"
+    cursor: Optional[Annotated[str, StringConstraints(max_length=40)]] = None
+    limit: int = Field(20, ge=1, le=100)
+
+
+class AcceptBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    revision: int = Field(ge=1, le=10_000)
+    confirm: bool
+
+
+class RejectBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Optional[Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]] = None
+
+
+class RevisionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    revision: int = Field(ge=1, le=10_000)
+
+
+class StudentHome(BaseModel):
+    profile: StudentPart
+    destination: Optional[InvitationSummary] = None
+    open_invitations: int
+    pending_revisions: int
+    pending_terminations: int
+    unread_notifications: int
+
+
+class InvitationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    student_ids: list[int] = Field(min_length=1, max_length=1000)
+    terms: InvitationTerms
+
+
+class PreviewBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    student_id: int = Field(ge=1)
+    terms: InvitationTerms
+
+
+class SendResultOut(BaseModel):
+    student_id: int
+    ok: bool
+    invitation_id: Optional[int] = None
+    code: Optional[str] = None
+    message: Optional[str] = None
+
+
+class SendResults(BaseModel):
+    sent: int
+    failed: int
+    results: list[SendResultOut]
+
+
+class Preview(BaseModel):
+    opening: str
+    deadline_date: str
+    terms: dict[str, Any]
+    employer: dict[str, Any]
+    signing_notice: str

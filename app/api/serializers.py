@@ -1,0 +1,72 @@
+"""Invitation and agreement views for each audience, with PII masked by default."""
+from __future__ import annotations
+
+from typing import Any
+
+from app.clock import iso_china
+from app.domain import signing as rules
+from app.domain.actors import Actor
+from app.models import FlowEntry, Invitation, InvitationRevision
+from app.pii import mask_id_number, mask_phone
+
+
+def display_state(invitation: Invitation) -> str:
+    """An unanswered letter past its deadline reads as expired even before the sweep runs."""
+    from app.clock import utcnow
+
+    if invitation.state.value == rules.INVITED and utcnow() >= invitation.deadline_at:
+        return rules.EXPIRED
+    return invitation.state.value
+
+
+def invitation_summary(invitation: Invitation, revision: InvitationRevision) -> dict[str, Any]:
+    state = display_state(invitation)
+    return {
+        "id": invitation.id,
+        "state": state,
+        "state_label": rules.STATE_LABELS[state],
+        "employer_name": invitation.employer.name,
+        "student_name": invitation.student.name,
+        "position": revision.terms["position"],
+        "invited_at": iso_china(invitation.created_at),
+        "deadline_date": f"{rules.deadline_display_date(invitation.deadline_at):%Y-%m-%d}",
+        "agreement_no": invitation.agreement_no,
+        "revision": invitation.current_revision_no,
+        "revision_pending": invitation.pending_revision_no is not None,
+    }
+
+
+def student_view(student, viewer: Actor) -> dict[str, Any]:
+    """乙方: full ID and phone for the student and reviewers of the student's school only."""
+    full = (viewer.role == "student" and viewer.student_id == student.id) or (
+        viewer.role in ("college_reviewer", "school_reviewer") and viewer.school_id == student.school_id)
+    return {
+        "id": student.id, "name": student.name, "student_no": student.student_no,
+        "school": student.school.name, "college": student.college.name, "major": student.major.name,
+        "education_level": student.education_level.value, "cohort": student.cohort,
+        "id_number": student.id_number if full else mask_id_number(student.id_number),
+        "phone": student.phone if full else mask_phone(student.phone),
+    }
+
+
+def flow_view(entries: list[FlowEntry]) -> list[dict[str, Any]]:
+    return [{"at": iso_china(e.created_at), "actor": e.actor_name, "action": e.action,
+             "state": e.to_state, "state_label": rules.STATE_LABELS.get(e.to_state or "", ""),
+             "remark": e.remark} for e in entries]
+
+
+def invitation_detail(invitation: Invitation, revision: InvitationRevision,
+                      flow: list[FlowEntry], viewer: Actor) -> dict[str, Any]:
+    return {
+        **invitation_summary(invitation, revision),
+        "letter": rules.letter_opening(invitation.student.name, revision.terms["position"],
+                                       invitation.deadline_at),
+        "terms": revision.terms,
+        "employer": revision.employer_snapshot,
+        "student": student_view(invitation.student, viewer),
+        "signing_notice": rules.SIGNING_NOTICE,
+        "confirmation_text": rules.CONFIRMATION_TEXT,
+        "accepted_revision": invitation.accepted_revision_no,
+        "last_remark": invitation.last_remark,
+        "flow": flow_view(flow),
+    }

@@ -1,0 +1,138 @@
+"""Student endpoints: home, invitations, accept / reject, answer a modification."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from spectree import Response
+
+from app.api import bp, spec
+from app.api.auth import current_account, current_actor, roles_required
+from app.api.conventions import idempotent, paginate
+from app.api.schemas_common import ErrorEnvelope
+from app.api.schemas_signing import (AcceptBody, InvitationDetail, InvitationList, RejectBody,
+                                     RevisionBody, StatusQuery, StudentHome)
+from app.api.serializers import invitation_detail, invitation_summary, student_view
+from app.clock import utcnow
+from app.extensions import db
+from app.models import (ActiveDestination, Invitation, InvitationState, Notification,
+                        RecipientType)
+from app.services import responses
+from app.services.flow import flow_of
+from app.services.signing_flow import current_revision, load_for
+
+ERRORS = {f"HTTP_{code}": ErrorEnvelope for code in (401, 403, 404, 409)}
+
+
+def _detail(invitation_id: int) -> dict:
+    actor = current_actor()
+    invitation = load_for(actor, invitation_id)
+    return invitation_detail(invitation, current_revision(invitation),
+                             flow_of("invitation", invitation.id), actor)
+
+
+@bp.get("/student/home")
+@roles_required("student")
+@spec.validate(resp=Response(HTTP_200=StudentHome, **ERRORS), tags=["student"])
+def student_home():
+    """Everything the first screen needs in one call."""
+    account = current_account()
+    student = account.student
+    active = db.session.get(ActiveDestination, student.id)
+    destination = None
+    if active and active.invitation_id:
+        invitation = db.session.get(Invitation, active.invitation_id)
+        destination = invitation_summary(invitation, current_revision(invitation))
+    open_count = db.session.scalar(select(func.count()).select_from(Invitation).where(
+        Invitation.student_id == student.id, Invitation.state == InvitationState.INVITED,
+        Invitation.deadline_at > utcnow()))
+    pending_revisions = db.session.scalar(select(func.count()).select_from(Invitation).where(
+        Invitation.student_id == student.id, Invitation.pending_revision_no.is_not(None)))
+    unread = db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.recipient_type == RecipientType.STUDENT, Notification.recipient_id == student.id,
+        Notification.read_at.is_(None)))
+    return StudentHome(profile=student_view(student, current_actor()), destination=destination,
+                       open_invitations=open_count, pending_revisions=pending_revisions,
+                       pending_terminations=0, unread_notifications=unread)
+
+
+@bp.get("/student/invitations")
+@roles_required("student")
+@spec.validate(query=StatusQuery, resp=Response(HTTP_200=InvitationList, HTTP_400=ErrorEnvelope,
+                                                **ERRORS), tags=["student"])
+def student_invitations(query: StatusQuery):
+    """My invitations, newest first; status=open|done|all."""
+    actor = current_actor()
+    stmt = select(Invitation).where(Invitation.student_id == actor.student_id)
+    now = utcnow()
+    if query.status == "open":
+        stmt = stmt.where(Invitation.state == InvitationState.INVITED, Invitation.deadline_at > now)
+    elif query.status == "done":
+        stmt = stmt.where((Invitation.state != InvitationState.INVITED) | (Invitation.deadline_at <= now))
+    items, next_cursor = paginate(stmt, Invitation.id, query.cursor, query.limit)
+    revisions = _current_revisions(items)
+    return InvitationList(items=[invitation_summary(i, revisions[i.id]) for i in items],
+                          next_cursor=next_cursor)
+
+
+def _current_revisions(invitations: list[Invitation]) -> dict:
+    """One query for the letters of a page (no N+1)."""
+    from app.models import InvitationRevision
+
+    if not invitations:
+        return {}
+    pairs = [(i.id, i.current_revision_no) for i in invitations]
+    rows = db.session.scalars(select(InvitationRevision).where(
+        InvitationRevision.invitation_id.in_([p[0] for p in pairs]))).all()
+    wanted = set(pairs)
+    return {r.invitation_id: r for r in rows if (r.invitation_id, r.number) in wanted}
+
+
+@bp.get("/student/invitations/<int:invitation_id>")
+@roles_required("student")
+@spec.validate(resp=Response(HTTP_200=InvitationDetail, **ERRORS), tags=["student"])
+def student_invitation(invitation_id: int):
+    """The letter, the terms, the state and the flow log."""
+    return InvitationDetail(**_detail(invitation_id))
+
+
+@bp.post("/student/invitations/<int:invitation_id>/accept")
+@roles_required("student")
+@idempotent
+@spec.validate(json=AcceptBody, resp=Response(HTTP_200=InvitationDetail, HTTP_400=ErrorEnvelope,
+                                              **ERRORS), tags=["student"])
+def accept(invitation_id: int, json: AcceptBody):
+    """同意签约: the latest revision, with the double confirmation."""
+    responses.accept_invitation(current_actor(), invitation_id, json.revision, json.confirm)
+    return InvitationDetail(**_detail(invitation_id))
+
+
+@bp.post("/student/invitations/<int:invitation_id>/reject")
+@roles_required("student")
+@idempotent
+@spec.validate(json=RejectBody, resp=Response(HTTP_200=InvitationDetail, HTTP_400=ErrorEnvelope,
+                                              **ERRORS), tags=["student"])
+def reject(invitation_id: int, json: RejectBody):
+    """拒绝签约, with an optional reason the employer sees."""
+    responses.reject_invitation(current_actor(), invitation_id, json.reason)
+    return InvitationDetail(**_detail(invitation_id))
+
+
+@bp.post("/student/invitations/<int:invitation_id>/revision/accept")
+@roles_required("student")
+@idempotent
+@spec.validate(json=RevisionBody, resp=Response(HTTP_200=InvitationDetail, HTTP_400=ErrorEnvelope,
+                                                **ERRORS), tags=["student"])
+def accept_revision(invitation_id: int, json: RevisionBody):
+    """Agree to the employer's modification; the agreement is reviewed again."""
+    responses.accept_revision(current_actor(), invitation_id, json.revision)
+    return InvitationDetail(**_detail(invitation_id))
+
+
+@bp.post("/student/invitations/<int:invitation_id>/revision/decline")
+@roles_required("student")
+@idempotent
+@spec.validate(resp=Response(HTTP_200=InvitationDetail, **ERRORS), tags=["student"])
+def decline_revision(invitation_id: int):
+    """Keep the accepted terms; the modification is set aside."""
+    responses.decline_revision(current_actor(), invitation_id)
+    return InvitationDetail(**_detail(invitation_id))
+
