@@ -155,3 +155,39 @@ def test_tampered_flow_entry_is_reported(world, db_session):
     db_session.flush()
     _, breaks = verify_flow_log()
     assert breaks and breaks[0].problem.startswith("记录内容与哈希不符")
+
+
+def test_verify_flow_log_command(world, runner, db_session):
+    """Does `flask verify-flow-log` pass an intact log and fail loudly on a deleted entry?"""
+    from sqlalchemy import delete
+
+    from app.models import FlowEntry
+
+    inv_id = invite(world)
+    responses.accept_invitation(world.actor(world.student_account), inv_id, 1, True)
+    ok = runner.invoke(args=["verify-flow-log"])
+    assert ok.exit_code == 0 and "未发现篡改" in ok.output
+    db_session.execute(delete(FlowEntry).where(FlowEntry.subject_id == inv_id, FlowEntry.seq == 1))
+    broken = runner.invoke(args=["verify-flow-log"])
+    assert broken.exit_code == 1 and "序号不连续" in broken.output
+
+
+def test_reminder_goes_out_once_a_day_before_the_deadline(world, db_session):
+    inv_id = invite(world)
+    inv = db_session.get(__import__("app.models", fromlist=["Invitation"]).Invitation, inv_id)
+    with time_machine.travel(inv.deadline_at - timedelta(hours=20), tick=False):
+        assert invitations.send_due_reminders() == 1
+        assert invitations.send_due_reminders() == 0
+    events = db_session.scalars(select(Notification.event).where(
+        Notification.subject_id == inv_id, Notification.event == "invitation_expiring")).all()
+    assert events == ["invitation_expiring"]
+
+
+def test_sweep_job_expires_in_bounded_batches(world, db_session):
+    from app.jobs.sweeps import expire_invitations
+
+    for student in (world.student, world.student2, world.other_college_student):
+        invite(world, student=student)
+    with time_machine.travel(utcnow() + timedelta(days=10), tick=False):
+        assert expire_invitations() == 3
+        assert expire_invitations() == 0

@@ -1,0 +1,32 @@
+"""Scheduled sweeps: expire overdue invitations, remind students a day before a deadline."""
+from __future__ import annotations
+
+import logging
+
+from app.jobs import in_app_context
+
+log = logging.getLogger("wq.jobs")
+
+
+@in_app_context
+def expire_invitations() -> int:
+    from app.services.invitations import expire_due
+
+    count = expire_due()
+    if count:
+        log.info("expired %d invitations", count)
+    return count
+
+
+@in_app_context
+def remind_expiring_invitations() -> int:
+    from app.services.invitations import send_due_reminders
+
+    count = send_due_reminders()
+    if count:
+        log.info("reminded %d students of deadlines within 24 h", count)
+    return count
+
+
+# (function, seconds between runs) — read by `flask scheduler`.
+SCHEDULE = [(expire_invitations, 60), (remind_expiring_invitations, 300)]
