@@ -56,6 +56,18 @@ def register(app: Flask) -> None:
         for func, _ in SCHEDULE:
             click.echo(f"{func.__name__}: {func()}")
 
+    @app.cli.command("export-openapi")
+    @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+    def export_openapi(out: Path) -> None:
+        """Write /api/v1/openapi.json to a file (the mini-program's contract tests read it)."""
+        import json
+
+        with current_app.test_client() as client:
+            document = client.get("/api/v1/openapi.json").get_json()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
+        click.echo(f"OpenAPI: {len(document['paths'])} paths -> {out}")
+
     @app.cli.command("verify-flow-log")
     def verify_flow_log_cmd() -> None:
         """Check every flow-log hash chain; exit 1 and list each break."""
