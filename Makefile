@@ -27,7 +27,7 @@ run: migrate
 	@echo "  health:   http://$(HOST):$(PORT)/healthz"
 	@echo "  emulator: http://$(HOST):$(PORT)/_emulator/"
 	@echo
-	$(BIN)/flask run --host $(HOST) --port $(PORT) --with-threads
+	WQ_WECHAT__EMULATOR=$${WQ_WECHAT__EMULATOR:-true} $(BIN)/flask run --host $(HOST) --port $(PORT) --with-threads
 
 test: install
 	$(BIN)/python -m pytest -q

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 STUDENT_INVITATION_PAGE = "pages/student/invitation/detail?id={invitation_id}"
 EMPLOYER_INVITATION_PAGE = "pages/employer/invitation/detail?id={invitation_id}"
 EMPLOYER_HOME_PAGE = "pages/employer/home/index"
+STUDENT_TERMINATION_PAGE = "pages/student/termination/detail?id={termination_id}"
+EMPLOYER_TERMINATION_PAGE = "pages/employer/termination/detail?id={termination_id}"
 
 HIGH, NORMAL, LOW = 0, 1, 2  # LOW waits for the next day's quota when pushes run short
 
@@ -58,7 +60,35 @@ EVENTS: dict[str, EventSpec] = {
     "employer_verification_rejected": EventSpec(
         "单位认证未通过", "{employer_name}的单位认证未通过：{remark}。请修改后重新提交。",
         EMPLOYER_HOME_PAGE, HIGH),
+    "approval_withdrawn": EventSpec(
+        "协议审核已撤回", "学校撤回了你与{employer_name}的协议（{position}）的审核，协议重新进入学校审核。原因：{remark}",
+        STUDENT_INVITATION_PAGE, HIGH),
+    "agreement_voided": EventSpec(
+        "协议已作废", "你与{employer_name}的协议（{position}）已被学校作废。原因：{remark}",
+        STUDENT_INVITATION_PAGE, HIGH),
+    "agreement_invalidated": EventSpec(
+        "协议已失效", "你与{employer_name}的签约（{position}）已失效。原因：{remark}",
+        STUDENT_INVITATION_PAGE, HIGH),
+    "agreement_force_terminated": EventSpec(
+        "学校已强制解约", "你与{employer_name}的协议（{position}）已被学校强制解约。原因：{remark}",
+        STUDENT_INVITATION_PAGE, HIGH),
+    "termination_requested": EventSpec(
+        "收到解约申请", "{requester}申请解除与{counterpart}的协议（{position}），原因：{remark}。请确认是否同意。",
+        STUDENT_TERMINATION_PAGE, HIGH),
+    "termination_agreed": EventSpec(
+        "对方同意解约", "{counterpart}同意解除协议（{position}），解约申请已提交学校审核。",
+        STUDENT_TERMINATION_PAGE),
+    "termination_disagreed": EventSpec(
+        "对方不同意解约", "{counterpart}不同意解除协议（{position}），解约失败，协议继续有效。",
+        STUDENT_TERMINATION_PAGE, HIGH),
+    "termination_approved": EventSpec(
+        "解约已生效", "你与{employer_name}的协议（{position}）已解约，学生可重新签约。",
+        STUDENT_TERMINATION_PAGE, HIGH),
+    "termination_rejected": EventSpec(
+        "解约审核不通过", "解除与{employer_name}的协议（{position}）的申请审核不通过：{remark}。协议继续有效。",
+        STUDENT_TERMINATION_PAGE, HIGH),
 }
 
-# Review outcomes reach the employer too, with the employer's page.
-EMPLOYER_COPIES = {"review_rejected", "agreement_effective"}
+# Outcomes reach the employer too, with the employer's page.
+EMPLOYER_COPIES = {"review_rejected", "agreement_effective", "approval_withdrawn", "agreement_voided",
+                   "agreement_invalidated", "agreement_force_terminated"}

@@ -84,6 +84,17 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
        event="agreement_effective"),
     _t("school_reject", {SCHOOL_REVIEW}, REVIEW_REJECTED, {SCHOOL_REVIEWER}, "学校审核不通过",
        reason_required=True, event="review_rejected"),
+    # The school's interventions (SPEC §4, §5); each needs a reason and is on the flow log.
+    _t("withdraw_approval", {EFFECTIVE}, SCHOOL_REVIEW, {SCHOOL_REVIEWER}, "学校撤回审核，协议退回学校审核",
+       reason_required=True, event="approval_withdrawn"),
+    _t("void", {EFFECTIVE}, VOIDED, {SCHOOL_REVIEWER}, "学校作废协议", reason_required=True,
+       event="agreement_voided"),
+    _t("invalidate", {INVITED, COLLEGE_REVIEW, SCHOOL_REVIEW, EFFECTIVE}, INVALIDATED, {SCHOOL_REVIEWER},
+       "协议失效", reason_required=True, event="agreement_invalidated"),
+    _t("force_terminate", {EFFECTIVE}, TERMINATED, {SCHOOL_REVIEWER}, "学校强制解约",
+       reason_required=True, event="agreement_force_terminated"),
+    # Reached through an approved termination (app/domain/termination.py).
+    _t("terminate", {EFFECTIVE}, TERMINATED, {SCHOOL_REVIEWER}, "解约审核通过，协议解除"),
 )}
 
 

@@ -12,3 +12,5 @@ from app.models.notifications import (Notification, OutboxMessage, OutboxStatus,
 from app.models.signing import (ActiveDestination, AgreementCounter, ArchiveProfile,  # noqa: F401
                                 ArchiveProfileRevision, DestinationKind, Favorite, Invitation,
                                 InvitationRevision, InvitationState, RevisionStatus)
+from app.models.termination import (InterventionEvidence, Party, Termination,  # noqa: F401
+                                    TerminationState)

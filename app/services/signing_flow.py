@@ -17,7 +17,8 @@ from app.services.notify import employer_page, notify
 from app.domain.events import EMPLOYER_COPIES
 
 STUDENT_EVENTS = {"invitation_received", "invitation_modified", "invitation_expiring",
-                  "review_passed", "review_rejected", "agreement_effective"}
+                  "review_passed", "review_rejected", "agreement_effective", "approval_withdrawn",
+                  "agreement_voided", "agreement_invalidated", "agreement_force_terminated"}
 
 
 def scope_of(invitation: Invitation) -> rules.InvitationScope:

@@ -1,0 +1,59 @@
+"""Extension points the callback calls: features register here instead of being imported by it.
+
+- ``on_scan(handler)``: a parametric QR code with scene ``scene`` was scanned by ``openid``
+  (SCAN, or subscribe through the code). Called inline in the callback request, which must
+  answer WeChat within 5 s: handlers do quick Redis/DB work and enqueue anything heavier.
+- ``on_follow(handler)``: ``(appid, openid, follows)`` after a subscribe/unsubscribe has been
+  stored. Run through the RQ "default" queue (a job), so handlers may be slow.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+log = logging.getLogger(__name__)
+
+ScanHandler = Callable[[str, str], None]
+FollowHandler = Callable[[str, str, bool], None]
+
+_scan_handlers: list[ScanHandler] = []
+_follow_handlers: list[FollowHandler] = []
+
+
+def on_scan(handler: ScanHandler) -> ScanHandler:
+    """Register ``handler(scene, openid)``; usable as a decorator. Registering twice is a no-op."""
+    if handler not in _scan_handlers:
+        _scan_handlers.append(handler)
+    return handler
+
+
+def on_follow(handler: FollowHandler) -> FollowHandler:
+    """Register ``handler(appid, openid, follows)``; usable as a decorator."""
+    if handler not in _follow_handlers:
+        _follow_handlers.append(handler)
+    return handler
+
+
+def remove(handler: Callable) -> None:
+    """Unregister a handler (tests)."""
+    for registry in (_scan_handlers, _follow_handlers):
+        if handler in registry:
+            registry.remove(handler)
+
+
+def has_follow_handlers() -> bool:
+    return bool(_follow_handlers)
+
+
+def dispatch_scan(scene: str, openid: str) -> None:
+    if not _scan_handlers:
+        log.info("QR scan of scene %r ignored: no scan handler registered", scene)
+        return
+    for handler in list(_scan_handlers):
+        handler(scene, openid)
+
+
+def dispatch_follow(appid: str, openid: str, follows: bool) -> None:
+    """The RQ job body (wechat.hooks.dispatch_follow): call every follow handler."""
+    for handler in list(_follow_handlers):
+        handler(appid, openid, follows)
