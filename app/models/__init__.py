@@ -14,3 +14,5 @@ from app.models.signing import (ActiveDestination, AgreementCounter, ArchiveProf
                                 InvitationRevision, InvitationState, RevisionStatus)
 from app.models.termination import (InterventionEvidence, Party, Termination,  # noqa: F401
                                     TerminationState)
+from app.models.delivery import (AccountEvent, Delivery, DeliveryStatus,  # noqa: F401
+                                 SubscribeGrant)
