@@ -1,37 +1,89 @@
 """Employer signing endpoints: send (single or batch), preview, list, detail, modify."""
 from __future__ import annotations
 
-from typing import Optional
+from datetime import date
+from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 from spectree import Response
-from sqlalchemy import select
+from flask import Response as FlaskResponse
+from sqlalchemy import func, select
 
 from app.api import bp, spec
 from app.api.auth import current_actor, roles_required
 from app.api.conventions import idempotent, paginate
 from app.api.schemas_common import ErrorEnvelope
 from app.api.schemas_signing import (InvitationCreate, InvitationDetail, InvitationList, Preview,
-                                     PreviewBody, SendResults, StateName)
+                                     PreviewBody, SendResults)
 from app.api.serializers import invitation_detail, invitation_summary
 from app.api.student import _current_revisions
 from app.domain.errors import NotFound
 from app.domain.terms import InvitationTerms
 from app.extensions import db
-from app.models import Invitation, Student
+from app.models import Employer, Invitation, Notification, RecipientType, Student
+from app.services import employer_lists
 from app.services import invitations as invitation_service
+from app.services.employer_lists import EmployerFilter
 from app.services.flow import flow_of
 from app.services.signing_flow import current_revision, load_for
 
 ERRORS = {f"HTTP_{code}": ErrorEnvelope for code in (400, 401, 403, 404, 409)}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class EmployerInvitationQuery(BaseModel):
+GroupName = Literal["signing", "signed", "signing_failed", "terminating", "terminated",
+                    "termination_failed", "voided", "invalidated"]
+
+
+class EmployerListFilter(BaseModel):
+    """签约/解约 list filters (API.md): status is one of the workbench groups."""
     model_config = ConfigDict(extra="forbid")
-    status: Optional[StateName] = None
+    status: Optional[GroupName] = None
     cohort: Optional[int] = Field(None, ge=2000, le=2100)
+    school_code: Optional[str] = Field(None, pattern=r"^\d{5}$")
+    name: Optional[str] = Field(None, min_length=1, max_length=50)
+    id_number: Optional[str] = Field(None, min_length=15, max_length=18)
+    major: Optional[str] = Field(None, min_length=1, max_length=100)
+    date_from: Optional[date] = Field(None, alias="from")
+    date_to: Optional[date] = Field(None, alias="to")
+
+    def to_filter(self) -> EmployerFilter:
+        return EmployerFilter(group=self.status, cohort=self.cohort, school_code=self.school_code,
+                              name=self.name, id_number=self.id_number, major=self.major,
+                              date_from=self.date_from, date_to=self.date_to)
+
+
+class EmployerInvitationQuery(EmployerListFilter):
     cursor: Optional[str] = Field(None, max_length=40)
     limit: int = Field(20, ge=1, le=100)
+
+
+class HomeQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    cohort: Optional[int] = Field(None, ge=2000, le=2100)
+
+
+class GroupCount(BaseModel):
+    group: GroupName
+    label: str
+    count: int
+
+
+class WaitingTermination(BaseModel):
+    termination_id: int
+    invitation_id: int
+    student_name: str
+    reason: str
+    requested_at: str
+
+
+class EmployerHome(BaseModel):
+    employer_name: str
+    verified: bool
+    cohort: Optional[int] = None
+    counts: list[GroupCount]
+    waiting_terminations: list[WaitingTermination]
+    unread_notifications: int
 
 
 def _detail(invitation_id: int) -> dict:
@@ -70,13 +122,8 @@ def preview(json: PreviewBody):
 @spec.validate(query=EmployerInvitationQuery, resp=Response(HTTP_200=InvitationList, **ERRORS),
                tags=["employer"])
 def list_invitations(query: EmployerInvitationQuery):
-    """Our invitations and agreements, newest first, filtered by state and cohort."""
-    actor = current_actor()
-    stmt = select(Invitation).where(Invitation.employer_id == actor.employer_id)
-    if query.status:
-        stmt = stmt.where(Invitation.state == query.status)
-    if query.cohort:
-        stmt = stmt.where(Invitation.cohort == query.cohort)
+    """Our invitations and agreements, newest first, under any of the list filters."""
+    stmt = employer_lists.filtered(current_actor(), query.to_filter())
     items, next_cursor = paginate(stmt, Invitation.id, query.cursor, query.limit)
     revisions = _current_revisions(items)
     return InvitationList(items=[invitation_summary(i, revisions[i.id]) for i in items],
@@ -102,3 +149,40 @@ def modify(invitation_id: int, json: InvitationTerms):
     return InvitationDetail(**_detail(invitation_id))
 
 
+
+
+@bp.get("/employer/home")
+@roles_required("employer_user")
+@spec.validate(query=HomeQuery, resp=Response(HTTP_200=EmployerHome, **ERRORS), tags=["employer"])
+def employer_home(query: HomeQuery):
+    """工作台: counts per status for a cohort and what waits for us."""
+    from app.clock import iso_china
+    from app.domain.workbench import GROUPS
+
+    actor = current_actor()
+    employer = db.session.get(Employer, actor.employer_id)
+    counts = employer_lists.group_counts(actor, query.cohort)
+    waiting = employer_lists.waiting_terminations(actor)
+    unread = db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.recipient_type == RecipientType.EMPLOYER,
+        Notification.recipient_id == actor.employer_id, Notification.read_at.is_(None)))
+    return EmployerHome(
+        employer_name=employer.name, verified=employer.is_verified, cohort=query.cohort,
+        counts=[GroupCount(group=g, label=GROUPS[g], count=counts[g]) for g in GROUPS],
+        waiting_terminations=[WaitingTermination(
+            termination_id=t.id, invitation_id=t.invitation_id, student_name=t.invitation.student.name,
+            reason=t.reason, requested_at=iso_china(t.created_at)) for t in waiting],
+        unread_notifications=unread)
+
+
+@bp.get("/employer/invitations/export.xlsx")
+@roles_required("employer_user")
+@spec.validate(query=EmployerListFilter, resp=Response(**ERRORS), tags=["employer"])
+def export_invitations(query: EmployerListFilter):
+    """The filtered list as Excel, built row by row in write-only mode (memory stays flat while
+    rows are read; the finished file, a few MB for 100k rows, is sent in one piece)."""
+    with employer_lists.write_export(current_actor(), query.to_filter()) as out:
+        body = out.read()
+    response = FlaskResponse(body, mimetype=XLSX)
+    response.headers["Content-Disposition"] = "attachment; filename*=UTF-8''%E7%AD%BE%E7%BA%A6%E5%90%8D%E5%8D%95.xlsx"
+    return response

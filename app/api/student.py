@@ -13,8 +13,8 @@ from app.api.schemas_signing import (AcceptBody, InvitationDetail, InvitationLis
 from app.api.serializers import invitation_detail, invitation_summary, student_view
 from app.clock import utcnow
 from app.extensions import db
-from app.models import (ActiveDestination, Invitation, InvitationState, Notification,
-                        RecipientType)
+from app.models import (ActiveDestination, Invitation, InvitationState, Notification, Party,
+                        RecipientType, Termination, TerminationState)
 from app.services import responses
 from app.services.flow import flow_of
 from app.services.signing_flow import current_revision, load_for
@@ -46,12 +46,15 @@ def student_home():
         Invitation.deadline_at > utcnow()))
     pending_revisions = db.session.scalar(select(func.count()).select_from(Invitation).where(
         Invitation.student_id == student.id, Invitation.pending_revision_no.is_not(None)))
+    pending_terminations = db.session.scalar(select(func.count()).select_from(Termination).where(
+        Termination.student_id == student.id, Termination.initiated_by == Party.EMPLOYER,
+        Termination.state == TerminationState.AWAITING_PARTY))
     unread = db.session.scalar(select(func.count()).select_from(Notification).where(
         Notification.recipient_type == RecipientType.STUDENT, Notification.recipient_id == student.id,
         Notification.read_at.is_(None)))
     return StudentHome(profile=student_view(student, current_actor()), destination=destination,
                        open_invitations=open_count, pending_revisions=pending_revisions,
-                       pending_terminations=0, unread_notifications=unread)
+                       pending_terminations=pending_terminations, unread_notifications=unread)
 
 
 @bp.get("/student/invitations")

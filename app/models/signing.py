@@ -89,6 +89,7 @@ class Invitation(TimestampMixin, db.Model):
         Index("ix_invitations_employer_list", "employer_id", "state", "created_at"),
         Index("ix_invitations_student_list", "student_id", "created_at"),
         Index("ix_invitations_due", "state", "deadline_at"),
+        Index("ix_invitations_employer_cohort", "employer_id", "cohort", "state", "termination_status"),
         MYSQL_TABLE_ARGS,
     )
 
@@ -114,6 +115,9 @@ class Invitation(TimestampMixin, db.Model):
     closed_at: Mapped[Optional[datetime]] = mapped_column()
     agreement_no: Mapped[Optional[str]] = mapped_column(String(20), unique=True)
     last_remark: Mapped[Optional[str]] = mapped_column(String(500))  # last rejection reason
+    # Where the latest termination of this agreement stands: in_flight, failed, approved, or
+    # NULL when none was asked; kept by the termination service so lists filter without joins.
+    termination_status: Mapped[Optional[str]] = mapped_column(String(16))
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}

@@ -79,6 +79,7 @@ def request_termination(actor: Actor, invitation_id: int, reason: str, acknowled
         if "in_flight" in str(exc.orig):
             raise Conflict("TERMINATION_IN_FLIGHT", "该协议已有进行中的解约申请") from exc
         raise
+    invitation.termination_status = "in_flight"
     entry = record_flow("invitation", invitation.id, "termination_request", actor, None,
                         rules.AWAITING_PARTY, reason)
     _emit(termination, "termination_requested", entry.seq, remark=reason,
@@ -86,7 +87,7 @@ def request_termination(actor: Actor, invitation_id: int, reason: str, acknowled
     return termination
 
 
-def _load(actor: Actor, termination_id: int, lock: bool = True) -> Termination:
+def load_termination(actor: Actor, termination_id: int, lock: bool = True) -> Termination:
     query = select(Termination).where(Termination.id == termination_id)
     termination = db.session.scalar(query.with_for_update() if lock else query)
     if termination is None:
@@ -113,6 +114,7 @@ def _step(termination: Termination, action: str, actor: Actor, remark: str | Non
     if target not in rules.IN_FLIGHT:
         termination.in_flight_invitation_id = None
         termination.closed_at = utcnow()
+        termination.invitation.termination_status = "approved" if target == rules.APPROVED else "failed"
         if target in (rules.REJECTED, rules.DISAGREED):
             termination.remark = (remark or step.label)[:500]
     entry = record_flow("invitation", termination.invitation_id, f"termination_{action}", actor,
@@ -127,7 +129,7 @@ def _step(termination: Termination, action: str, actor: Actor, remark: str | Non
 def answer_termination(actor: Actor, termination_id: int, agree: bool, confirm: bool = False,
                        remark: str | None = None) -> Termination:
     """The other party agrees (a second confirmation) or disagrees (the termination fails)."""
-    termination = _load(actor, termination_id)
+    termination = load_termination(actor, termination_id)
     if agree and not confirm:
         raise InvalidInput("CONFIRMATION_REQUIRED", "同意解约需再次确认", {"confirm": "请确认同意解约"})
     termination.answered_by_id = actor.account_id
@@ -139,7 +141,7 @@ def answer_termination(actor: Actor, termination_id: int, agree: bool, confirm: 
 
 @transactional
 def approve_termination(actor: Actor, termination_id: int, remark: str | None = None) -> Termination:
-    termination = _load(actor, termination_id)
+    termination = load_termination(actor, termination_id)
     if termination.state == TerminationState.COLLEGE_REVIEW:
         _step(termination, "college_approve", actor, remark)
         return termination
@@ -152,7 +154,7 @@ def approve_termination(actor: Actor, termination_id: int, remark: str | None = 
 
 @transactional
 def reject_termination(actor: Actor, termination_id: int, reason: str) -> Termination:
-    termination = _load(actor, termination_id)
+    termination = load_termination(actor, termination_id)
     action = "college_reject" if termination.state == TerminationState.COLLEGE_REVIEW else "school_reject"
     _step(termination, action, actor, reason)
     return termination
@@ -169,6 +171,7 @@ def close_in_flight(invitation_id: int, actor: Actor, remark: str) -> None:
     termination.in_flight_invitation_id = None
     termination.closed_at = utcnow()
     termination.remark = remark
+    termination.invitation.termination_status = "failed"
     record_flow("invitation", invitation_id, "termination_closed", actor, before, rules.REJECTED, remark)
 
 
