@@ -33,7 +33,7 @@ test: install
 	$(BIN)/python -m pytest -q
 
 bench: install
-	$(BIN)/python -m pytest -q tests/bench -p no:randomly
+	$(BIN)/python -m pytest -q -s tests/bench -o testpaths=tests/bench
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

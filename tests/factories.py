@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+from datetime import date, timedelta
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
@@ -77,7 +78,8 @@ class StudentFactory(Base):
     student_no = factory.Sequence(lambda n: f"2022{n:06d}")
     name = factory.Sequence(lambda n: f"学生{n}")
     gender = Gender.MALE
-    id_number = factory.Sequence(lambda n: valid_id_number(n * 2 + 1))
+    id_number = factory.Sequence(lambda n: valid_id_number(
+        (n % 500) * 2 + 1, birth=(date(2003, 1, 1) + timedelta(days=n // 500)).strftime("%Y%m%d")))
     phone = factory.Sequence(lambda n: f"138{n:08d}")
     email = factory.Sequence(lambda n: f"s{n}@example.edu.cn")
     source_status = SourceStatus.APPROVED

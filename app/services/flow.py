@@ -45,6 +45,19 @@ def record_flow(subject_type: str, subject_id: int, action: str, actor: Actor,
     return entry
 
 
+def record_first_flow(subject_type: str, subject_id: int, action: str, actor: Actor,
+                      to_state: str | None = None, remark: str | None = None) -> FlowEntry:
+    """The first entry of a subject just created in this transaction: no chain to look up."""
+    entry = FlowEntry(
+        subject_type=subject_type, subject_id=subject_id, seq=1, action=action, from_state=None,
+        to_state=to_state, actor_id=actor.account_id, actor_name=actor.display_name,
+        actor_role=actor.role, remark=remark, created_at=utcnow().replace(microsecond=0),
+        prev_hash=GENESIS)
+    entry.hash = _digest(entry)
+    db.session.add(entry)
+    return entry
+
+
 def flow_of(subject_type: str, subject_id: int) -> list[FlowEntry]:
     return list(db.session.scalars(
         select(FlowEntry).where(FlowEntry.subject_type == subject_type,

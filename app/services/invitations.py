@@ -16,7 +16,7 @@ from app.extensions import db
 from app.models import (Employer, Invitation, InvitationRevision, InvitationState, RecordStatus,
                         RevisionStatus, SourceStatus, Student, TrainingMode)
 from app.services.archive import archive_defaults_for, remember_first_archive
-from app.services.flow import record_flow
+from app.services.flow import record_first_flow
 from app.services.signing_flow import (apply_transition, current_revision, emit,
                                        flush_or_conflict, load_for, open_pair)
 from app.services.unit import transactional
@@ -71,58 +71,96 @@ def _complete_terms(actor: Actor, employer: Employer, terms: InvitationTerms) ->
     return data
 
 
-def _expire_due_pair(employer_id: int, student_id: int) -> None:
-    """A letter past its deadline no longer blocks a new one, even before the sweep ran."""
-    due = db.session.scalar(select(Invitation).where(
-        Invitation.open_pair == f"{employer_id}:{student_id}",
-        Invitation.state == InvitationState.INVITED, Invitation.deadline_at <= utcnow()))
-    if due is not None:
-        apply_transition(due, "expire", SYSTEM)
-
-
 @transactional
 def send_invitations(actor: Actor, student_ids: list[int], terms: InvitationTerms) -> list[SendResult]:
-    """One invitation per student; a student who cannot be invited gets a reason, not an abort."""
+    """One invitation per student; a student who cannot be invited gets a reason, not an abort.
+
+    All rows of a batch go in with a handful of batched INSERTs; if another request raced us to
+    one of the students (the open-invitation key refuses it), the batch is redone one student
+    at a time so everyone else still gets their letter.
+    """
     if not 1 <= len(student_ids) <= MAX_BATCH:
         raise InvalidInput("BATCH_SIZE", f"每次可邀请1至{MAX_BATCH}名学生",
                            {"student_ids": f"每次可邀请1至{MAX_BATCH}名学生"})
     employer = _verified_employer(actor)
-    data = _complete_terms(actor, employer, terms)
-    remember_first_archive(actor, employer, data["archive"])
-    snapshot = employer_snapshot(employer)
-    now = utcnow()
-    deadline = rules.deadline_for(now, terms.feedback_days)
+    letter = _Letter(actor, employer, terms)
     students = {s.id: s for s in db.session.scalars(
         select(Student).where(Student.id.in_(set(student_ids))))}
-    results: list[SendResult] = []
+    results: dict[int, SendResult] = {}
+    candidates: list[Student] = []
     for student_id in dict.fromkeys(student_ids):  # order kept, repeats dropped
-        student = students.get(student_id)
-        blocker = _invitable(student)
+        blocker = _invitable(students.get(student_id))
         if blocker:
-            results.append(SendResult(student_id, False, code=blocker[0], message=blocker[1]))
-            continue
-        _expire_due_pair(employer.id, student.id)
-        try:
-            with db.session.begin_nested():
-                invitation = Invitation(
-                    employer_id=employer.id, student_id=student.id, school_id=student.school_id,
-                    college_id=student.college_id, cohort=student.cohort, invited_by_id=actor.account_id,
-                    deadline_at=deadline, open_pair=f"{employer.id}:{student.id}")
-                db.session.add(invitation)
-                flush_or_conflict()
-                db.session.add(InvitationRevision(
-                    invitation_id=invitation.id, number=1, terms=data, employer_snapshot=snapshot,
-                    feedback_days=terms.feedback_days, deadline_at=deadline,
-                    created_by_id=actor.account_id))
-                entry = record_flow("invitation", invitation.id, "invite", actor, None,
-                                    InvitationState.INVITED.value)
-                db.session.flush()
-                emit(invitation, "invitation_received", entry.seq)
-        except Conflict as exc:
-            results.append(SendResult(student_id, False, code=exc.code, message=exc.message))
-            continue
-        results.append(SendResult(student_id, True, invitation_id=invitation.id))
-    return results
+            results[student_id] = SendResult(student_id, False, code=blocker[0], message=blocker[1])
+        else:
+            candidates.append(students[student_id])
+    busy = _open_pairs(employer.id, [s.id for s in candidates])
+    for student in candidates:
+        if student.id in busy:
+            results[student.id] = SendResult(student.id, False, code="DUPLICATE_OPEN_INVITATION",
+                                             message="你单位对该学生已有未结束的邀约，不能重复邀请")
+    fresh = [s for s in candidates if s.id not in busy]
+    try:
+        with db.session.begin_nested():
+            created = letter.send_many(fresh)
+    except Conflict:
+        created = {}
+        for student in fresh:
+            try:
+                with db.session.begin_nested():
+                    created.update(letter.send_many([student]))
+            except Conflict as exc:
+                results[student.id] = SendResult(student.id, False, code=exc.code, message=exc.message)
+    for student_id, invitation_id in created.items():
+        results[student_id] = SendResult(student_id, True, invitation_id=invitation_id)
+    return [results[i] for i in dict.fromkeys(student_ids)]
+
+
+def _open_pairs(employer_id: int, student_ids: list[int]) -> set[int]:
+    """Students this employer already has an open invitation with; overdue letters are expired
+    first, so they no longer block (the sweep may not have run yet)."""
+    if not student_ids:
+        return set()
+    now = utcnow()
+    busy: set[int] = set()
+    for invitation in db.session.scalars(select(Invitation).where(
+            Invitation.open_pair.in_([f"{employer_id}:{s}" for s in student_ids]))):
+        if invitation.state == InvitationState.INVITED and invitation.deadline_at <= now:
+            apply_transition(invitation, "expire", SYSTEM)
+        else:
+            busy.add(invitation.student_id)
+    return busy
+
+
+class _Letter:
+    """One set of terms sent to many students."""
+
+    def __init__(self, actor: Actor, employer: Employer, terms: InvitationTerms) -> None:
+        self.actor, self.employer, self.terms = actor, employer, terms
+        self.data = _complete_terms(actor, employer, terms)
+        remember_first_archive(actor, employer, self.data["archive"])
+        self.snapshot = employer_snapshot(employer)
+        self.deadline = rules.deadline_for(utcnow(), terms.feedback_days)
+
+    def send_many(self, students: list[Student]) -> dict[int, int]:
+        """Invitations, first revisions, flow entries and notifications: two flushes in all."""
+        invitations = [Invitation(
+            employer_id=self.employer.id, student_id=s.id, school_id=s.school_id,
+            college_id=s.college_id, cohort=s.cohort, invited_by_id=self.actor.account_id,
+            deadline_at=self.deadline, open_pair=f"{self.employer.id}:{s.id}") for s in students]
+        db.session.add_all(invitations)
+        flush_or_conflict()
+        for invitation in invitations:
+            revision = InvitationRevision(
+                invitation=invitation, number=1, terms=self.data, employer_snapshot=self.snapshot,
+                feedback_days=self.terms.feedback_days, deadline_at=self.deadline,
+                created_by_id=self.actor.account_id)
+            db.session.add(revision)
+            entry = record_first_flow("invitation", invitation.id, "invite", self.actor,
+                                      InvitationState.INVITED.value)
+            emit(invitation, "invitation_received", entry.seq, revision=revision)
+        db.session.flush()
+        return {i.student_id: i.id for i in invitations}
 
 
 def preview_letter(actor: Actor, student: Student, terms: InvitationTerms) -> dict[str, Any]:

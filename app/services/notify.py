@@ -21,9 +21,9 @@ def notify(recipient_type: RecipientType, recipient_id: int, event: str, *, dedu
         subject_type=subject_type, subject_id=subject_id,
         data={k: str(v) for k, v in fields.items()})
     db.session.add(notification)
-    db.session.flush()
+    # Linked by relationship: the unit of work inserts both in order, batched, at the next flush.
     db.session.add(OutboxMessage(
-        notification_id=notification.id, priority=spec.priority,
+        notification=notification, priority=spec.priority,
         dedupe_key=f"{event}:{recipient_type.value}:{recipient_id}:{dedupe}"[:100]))
     return notification
 

@@ -101,9 +101,10 @@ def flush_or_conflict() -> None:
         raise
 
 
-def emit(invitation: Invitation, event: str, occurrence: int, remark: str | None = None) -> None:
+def emit(invitation: Invitation, event: str, occurrence: int, remark: str | None = None,
+         revision: InvitationRevision | None = None) -> None:
     """Tell the waiting party (and for outcomes, both parties) in the same transaction."""
-    revision = current_revision(invitation)
+    revision = revision or current_revision(invitation)
     data = {
         "invitation_id": invitation.id,
         "employer_name": invitation.employer.name,
