@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi.py
 
-.PHONY: install run test test-py bench migrate clean
+.PHONY: install run test test-py test-js bench migrate clean
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,15 @@ run: migrate
 	@echo
 	WQ_WECHAT__EMULATOR=$${WQ_WECHAT__EMULATOR:-true} $(BIN)/flask run --host $(HOST) --port $(PORT) --with-threads
 
-test: install
+test: test-py test-js
+
+test-py: install
 	$(BIN)/python -m pytest -q
+
+# The mini-program's jest suite, with its contract test reading the backend's OpenAPI document.
+test-js: install
+	$(BIN)/flask export-openapi miniprogram/test/openapi.json
+	cd miniprogram && npm ci --no-audit --no-fund --loglevel=error && npm test -- --ci
 
 bench: install
 	$(BIN)/python -m pytest -q -s tests/bench -o testpaths=tests/bench

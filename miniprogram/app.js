@@ -1,0 +1,4 @@
+// 网签 mini-program. Log-in is driven by pages/login (the first page); the token lives in storage.
+App({
+  globalData: {},
+})

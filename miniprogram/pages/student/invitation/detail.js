@@ -1,0 +1,123 @@
+// 邀请函详情: the letter, terms, archive/hukou, 签约须知, 流程追踪, and the student's answers.
+// Opened from the list and from pushed messages: pages/student/invitation/detail?id=123
+const student = require('../../../services/student')
+const fmt = require('../../../utils/format')
+const { actionKeys, isRetryable } = require('../../../utils/idempotency')
+const { toast, confirmModal } = require('../../../utils/ui')
+
+const REASON_MAX = 200
+
+Page({
+  data: {
+    loading: true,
+    errorMessage: '', // the letter could not be loaded
+    actionError: '', // the last answer was refused
+    dialogError: '', // a retryable failure while a dialog is open
+    detail: null,
+    view: {},
+    dialog: '', // '' | 'accept' | 'reject'
+    ack: false,
+    reason: '',
+    reasonMax: REASON_MAX,
+    submitting: false,
+  },
+
+  onLoad(options = {}) {
+    this.id = options.id
+    this.keys = actionKeys()
+    return this.load()
+  },
+
+  onPullDownRefresh() {
+    this.load().then(() => wx.stopPullDownRefresh())
+  },
+
+  load() {
+    this.setData({ errorMessage: '' })
+    return student.getInvitation(this.id)
+      .then(detail => this.show(detail))
+      .catch(err => this.setData({ errorMessage: err.message }))
+      .then(() => this.setData({ loading: false }))
+  },
+
+  show(detail) {
+    const archive = detail.terms.archive
+    this.setData({
+      detail,
+      view: {
+        terms: fmt.termRows(detail.terms),
+        archive: fmt.archiveRows(archive),
+        hukou: fmt.hukouRows(archive),
+        employer: fmt.employerRows(detail.employer),
+        flow: fmt.flowRows(detail.flow),
+        invitedOn: fmt.slashDate(detail.invited_at),
+        canAnswer: detail.state === 'invited' && !detail.revision_pending,
+      },
+    })
+  },
+
+  openAccept() {
+    this.setData({ dialog: 'accept', ack: false, dialogError: '', actionError: '' })
+  },
+
+  openReject() {
+    this.setData({ dialog: 'reject', reason: '', dialogError: '', actionError: '' })
+  },
+
+  closeDialog() {
+    if (!this.data.submitting) this.setData({ dialog: '' })
+  },
+
+  onAckChange(e) {
+    this.setData({ ack: e.detail.value.indexOf('ack') >= 0 })
+  },
+
+  onReasonInput(e) {
+    this.setData({ reason: e.detail.value.slice(0, REASON_MAX) })
+  },
+
+  // 现在签约: only with the acknowledgement ticked (the button is disabled until then).
+  confirmAccept() {
+    if (!this.data.ack) return Promise.resolve()
+    const { revision } = this.data.detail
+    return this.answer('accept', key => student.acceptInvitation(this.id, revision, { idempotencyKey: key }), '已同意签约，等待学校审核')
+  },
+
+  confirmReject() {
+    return confirmModal({ title: '确认拒绝', content: '拒绝后本邀约即结束，单位将收到你的拒绝理由。确定拒绝吗？', confirmText: '拒绝' })
+      .then(ok => ok && this.answer('reject', key => student.rejectInvitation(this.id, this.data.reason, { idempotencyKey: key }), '已拒绝该邀约'))
+  },
+
+  acceptRevision() {
+    const { revision } = this.data.detail
+    return confirmModal({ title: '同意修改', content: '同意后将按修改后的内容重新提交学院、学校审核。确定同意吗？' })
+      .then(ok => ok && this.answer('revision', key => student.acceptRevision(this.id, revision, { idempotencyKey: key }), '已同意修改'))
+  },
+
+  declineRevision() {
+    return confirmModal({ title: '不同意修改', content: '不同意则继续按你已同意的原邀约内容执行。确定吗？' })
+      .then(ok => ok && this.answer('revision', key => student.declineRevision(this.id, { idempotencyKey: key }), '已保留原邀约内容'))
+  },
+
+  // One answer: a network failure keeps the dialog and the Idempotency-Key for a retry;
+  // a refusal closes it, shows the API's message, and reloads the letter if its state moved.
+  answer(action, call, doneText) {
+    if (this.data.submitting) return Promise.resolve()
+    this.setData({ submitting: true, dialogError: '', actionError: '' })
+    return call(this.keys.key(action))
+      .then(detail => {
+        this.keys.settle(action)
+        this.show(detail)
+        this.setData({ dialog: '' })
+        toast(doneText)
+      })
+      .catch(err => {
+        this.keys.settle(action, err)
+        if (this.data.dialog && isRetryable(err)) return this.setData({ dialogError: err.message })
+        this.setData({ dialog: '', actionError: err.message })
+        toast(err.message)
+        if (err.status === 409) return this.load()
+      })
+      .then(() => this.setData({ submitting: false }))
+  },
+})

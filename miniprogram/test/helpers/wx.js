@@ -1,0 +1,62 @@
+// A fake `wx` for page tests: an in-memory storage and a scripted API server behind wx.request.
+const config = require('../../config')
+
+const API = 'http://127.0.0.1:5000/api/v1'
+
+// routes: {"POST /student/invitations/12/accept": reply}, where a reply is
+// {status, body}, {networkError: true}, a function(call) returning one, or a list (one per call).
+function createServer(routes) {
+  const calls = []
+  function replyFor(call) {
+    const key = `${call.method} ${call.path}`
+    let reply = routes[key]
+    if (Array.isArray(reply)) reply = reply.length > 1 ? reply.shift() : reply[0]
+    if (typeof reply === 'function') reply = reply(call)
+    return reply || { status: 404, body: { error: { code: 'NOT_FOUND', message: `测试未配置 ${key}`, fields: {} } } }
+  }
+  function handle(opts) {
+    const [base, query = ''] = opts.url.split('?')
+    const call = {
+      method: opts.method || 'GET',
+      path: base.slice(API.length),
+      query: Object.fromEntries(new URLSearchParams(query)),
+      data: opts.data,
+      header: opts.header || {},
+    }
+    calls.push(call)
+    const reply = replyFor(call)
+    Promise.resolve().then(() => {
+      if (reply.networkError) return opts.fail && opts.fail({ errMsg: 'request:fail timeout' })
+      opts.success({ statusCode: reply.status || 200, data: reply.body, header: {} })
+    })
+    return { abort() {} }
+  }
+  return { calls, handle, route: (key, reply) => { routes[key] = reply } }
+}
+
+function installWx({ routes = {}, storage = { [config.TOKEN_KEY]: 'tok-student', [config.ROLE_KEY]: 'student' }, modalConfirm = true } = {}) {
+  const store = { ...storage }
+  const server = createServer(routes)
+  const wx = {
+    request: jest.fn(opts => server.handle(opts)),
+    getStorageSync: jest.fn(key => (key in store ? store[key] : '')),
+    setStorageSync: jest.fn((key, value) => { store[key] = value }),
+    removeStorageSync: jest.fn(key => { delete store[key] }),
+    showToast: jest.fn(),
+    showModal: jest.fn(opts => opts.success && opts.success({ confirm: modalConfirm, cancel: !modalConfirm })),
+    navigateTo: jest.fn(),
+    reLaunch: jest.fn(opts => opts.complete && opts.complete()),
+    stopPullDownRefresh: jest.fn(),
+    login: jest.fn(opts => opts.success({ code: 'wx-login-code' })),
+    getAccountInfoSync: () => ({ miniProgram: { envVersion: 'develop' } }),
+  }
+  global.wx = wx
+  return { wx, store, server, calls: server.calls }
+}
+
+// Let every pending promise and simulated event settle.
+async function flush() {
+  for (let i = 0; i < 5; i++) await new Promise(resolve => setTimeout(resolve, 0))
+}
+
+module.exports = { API, installWx, flush }
