@@ -117,3 +117,7 @@ def register(app: Flask) -> None:
 
         for line in create_demo_data(student_count=students):
             click.echo(line)
+
+    from app.cli_delivery import register as register_delivery
+
+    register_delivery(app)

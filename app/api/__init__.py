@@ -75,6 +75,8 @@ def openapi():
 def init_app(app: Flask) -> None:
     from app.api import (employer, employer_account, notifications, student,  # noqa: F401  (routes)
                          terminations)
+    from app.api import auth_routes  # noqa: F401  (routes)
+    from app.api import admin_deliveries  # noqa: F401  (routes)
 
     app.register_blueprint(bp)
     if app.config["TESTING"]:  # never in production: config refuses TESTING there

@@ -111,3 +111,14 @@ def roles_required(*roles: str) -> Callable:
         return wrapper
 
     return decorator
+
+
+def login_required(view: Callable) -> Callable:
+    """Any bound, active account; checked before the body is validated."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any):
+        current_account()
+        return view(*args, **kwargs)
+
+    return wrapper

@@ -25,7 +25,7 @@ from app.services import employer_lists
 from app.services import invitations as invitation_service
 from app.services.employer_lists import EmployerFilter
 from app.services.flow import flow_of
-from app.services.signing_flow import current_revision, load_for
+from app.services.signing_flow import accepted_revision, current_revision, load_for
 
 ERRORS = {f"HTTP_{code}": ErrorEnvelope for code in (400, 401, 403, 404, 409)}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -90,7 +90,7 @@ def _detail(invitation_id: int) -> dict:
     actor = current_actor()
     invitation = load_for(actor, invitation_id)
     return invitation_detail(invitation, current_revision(invitation),
-                             flow_of("invitation", invitation.id), actor)
+                             flow_of("invitation", invitation.id), actor, accepted_revision(invitation))
 
 
 @bp.post("/employer/invitations")

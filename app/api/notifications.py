@@ -8,7 +8,7 @@ from spectree import Response
 from sqlalchemy import select, update
 
 from app.api import bp, spec
-from app.api.auth import current_account
+from app.api.auth import current_account, login_required
 from app.api.conventions import paginate
 from app.api.schemas_common import ErrorEnvelope
 from app.clock import iso_china, utcnow
@@ -63,6 +63,7 @@ def _mine():
 
 
 @bp.get("/notifications")
+@login_required
 @spec.validate(query=NotificationQuery, resp=Response(
     HTTP_200=NotificationList, HTTP_400=ErrorEnvelope, HTTP_401=ErrorEnvelope,
     HTTP_403=ErrorEnvelope), tags=["common"])
@@ -82,6 +83,7 @@ def notifications(query: NotificationQuery):
 
 
 @bp.post("/notifications/read")
+@login_required
 @spec.validate(json=ReadBody, resp=Response(HTTP_200=ReadResult, HTTP_400=ErrorEnvelope,
                                             HTTP_401=ErrorEnvelope, HTTP_403=ErrorEnvelope),
                tags=["common"])

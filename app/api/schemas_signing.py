@@ -35,6 +35,7 @@ class FlowItem(BaseModel):
     at: str
     actor: str
     action: str
+    action_label: str
     state: Optional[str] = None
     state_label: str
     remark: Optional[str] = None
@@ -48,6 +49,7 @@ class StudentPart(BaseModel):
     college: str
     major: str
     education_level: str
+    education_level_label: str
     cohort: int
     id_number: str
     phone: Optional[str] = None
@@ -61,6 +63,8 @@ class InvitationDetail(InvitationSummary):
     signing_notice: str
     confirmation_text: str
     accepted_revision: Optional[int] = None
+    # While a modification awaits the student: the terms agreed before it (else null).
+    accepted_terms: Optional[dict[str, Any]] = None
     last_remark: Optional[str] = None
     flow: list[FlowItem]
 

@@ -43,7 +43,9 @@ def student_view(student, viewer: Actor) -> dict[str, Any]:
     return {
         "id": student.id, "name": student.name, "student_no": student.student_no,
         "school": student.school.name, "college": student.college.name, "major": student.major.name,
-        "education_level": student.education_level.value, "cohort": student.cohort,
+        "education_level": student.education_level.value,
+        "education_level_label": rules.EDUCATION_LABELS[student.education_level.value],
+        "cohort": student.cohort,
         "id_number": student.id_number if full else mask_id_number(student.id_number),
         "phone": student.phone if full else mask_phone(student.phone),
     }
@@ -51,12 +53,15 @@ def student_view(student, viewer: Actor) -> dict[str, Any]:
 
 def flow_view(entries: list[FlowEntry]) -> list[dict[str, Any]]:
     return [{"at": iso_china(e.created_at), "actor": e.actor_name, "action": e.action,
+             "action_label": rules.ACTION_LABELS.get(e.action, e.action),
              "state": e.to_state, "state_label": rules.STATE_LABELS.get(e.to_state or "", ""),
              "remark": e.remark} for e in entries]
 
 
 def invitation_detail(invitation: Invitation, revision: InvitationRevision,
-                      flow: list[FlowEntry], viewer: Actor) -> dict[str, Any]:
+                      flow: list[FlowEntry], viewer: Actor,
+                      accepted: InvitationRevision | None = None) -> dict[str, Any]:
+    """accepted: the terms already agreed, shown beside a modification awaiting the student."""
     return {
         **invitation_summary(invitation, revision),
         "letter": rules.letter_opening(invitation.student.name, revision.terms["position"],
@@ -67,6 +72,7 @@ def invitation_detail(invitation: Invitation, revision: InvitationRevision,
         "signing_notice": rules.SIGNING_NOTICE,
         "confirmation_text": rules.CONFIRMATION_TEXT,
         "accepted_revision": invitation.accepted_revision_no,
+        "accepted_terms": accepted.terms if accepted is not None else None,
         "last_remark": invitation.last_remark,
         "flow": flow_view(flow),
     }

@@ -17,7 +17,7 @@ from app.models import (ActiveDestination, Invitation, InvitationState, Notifica
                         RecipientType, Termination, TerminationState)
 from app.services import responses
 from app.services.flow import flow_of
-from app.services.signing_flow import current_revision, load_for
+from app.services.signing_flow import accepted_revision, current_revision, load_for
 
 ERRORS = {f"HTTP_{code}": ErrorEnvelope for code in (401, 403, 404, 409)}
 
@@ -26,7 +26,7 @@ def _detail(invitation_id: int) -> dict:
     actor = current_actor()
     invitation = load_for(actor, invitation_id)
     return invitation_detail(invitation, current_revision(invitation),
-                             flow_of("invitation", invitation.id), actor)
+                             flow_of("invitation", invitation.id), actor, accepted_revision(invitation))
 
 
 @bp.get("/student/home")
@@ -66,10 +66,13 @@ def student_invitations(query: StatusQuery):
     actor = current_actor()
     stmt = select(Invitation).where(Invitation.student_id == actor.student_id)
     now = utcnow()
+    # "open": everything waiting for my answer — unanswered letters and modifications to confirm.
+    waiting = ((Invitation.state == InvitationState.INVITED) & (Invitation.deadline_at > now)) | (
+        Invitation.pending_revision_no.is_not(None))
     if query.status == "open":
-        stmt = stmt.where(Invitation.state == InvitationState.INVITED, Invitation.deadline_at > now)
+        stmt = stmt.where(waiting)
     elif query.status == "done":
-        stmt = stmt.where((Invitation.state != InvitationState.INVITED) | (Invitation.deadline_at <= now))
+        stmt = stmt.where(~waiting)
     items, next_cursor = paginate(stmt, Invitation.id, query.cursor, query.limit)
     revisions = _current_revisions(items)
     return InvitationList(items=[invitation_summary(i, revisions[i.id]) for i in items],

@@ -40,6 +40,21 @@ STATE_LABELS = {
     TERMINATED: "已解约",
 }
 
+# What each flow-log action says (transitions, plus the invitation and termination steps).
+ACTION_LABELS = {
+    "invite": "单位发起邀约",
+    "termination_request": "申请解约",
+    "termination_agree": "对方同意解约",
+    "termination_disagree": "对方不同意解约",
+    "termination_college_approve": "学院解约审核通过",
+    "termination_college_reject": "学院解约审核不通过",
+    "termination_school_approve": "学校解约审核通过",
+    "termination_school_reject": "学校解约审核不通过",
+    "termination_closed": "解约申请终止",
+}
+
+EDUCATION_LABELS = {"zhuanke": "专科", "benke": "本科", "shuoshi": "硕士研究生", "boshi": "博士研究生"}
+
 # Placeholders in the table, resolved per invitation.
 SAME = "<same>"
 FIRST_REVIEW = "<first-review>"
@@ -194,3 +209,6 @@ def acceptance_blocker(facts: StudentFacts) -> tuple[str, str] | None:
     if facts.has_active_destination:
         return "ALREADY_SIGNED", "你已有有效的毕业去向，不能再与其他单位签约"
     return None
+
+
+ACTION_LABELS.update({action: t.label for action, t in TRANSITIONS.items()})

@@ -132,3 +132,12 @@ def current_revision(invitation: Invitation) -> InvitationRevision:
 
 def has_active_destination(student_id: int) -> bool:
     return db.session.get(ActiveDestination, student_id) is not None
+
+
+def accepted_revision(invitation: Invitation) -> InvitationRevision | None:
+    """The terms the student agreed to, when a later modification is still waiting for them."""
+    if invitation.pending_revision_no is None or invitation.accepted_revision_no is None:
+        return None
+    return db.session.scalar(select(InvitationRevision).where(
+        InvitationRevision.invitation_id == invitation.id,
+        InvitationRevision.number == invitation.accepted_revision_no))

@@ -1,0 +1,315 @@
+"""WeChat identities and the accounts they are bound to (SPEC §1: one identity ↔ one account).
+
+- ``login_with_code``: mini-program wx.login → code2session → the identity (created on first
+  use, linked through its unionid to the same person's bound official-account identity); the
+  session_key is kept server-side, encrypted, in Redis.
+- Student binding: four details that must match an approved student, then an SMS code to the
+  phone on file, then email and mailing address; employer/reviewer binding by password.
+- Binding an account that another identity of the same app holds is a rebind: allowed only
+  with the proof just checked (SMS code or password); the old identity is unbound, the
+  account's tokens are revoked, and it is audited.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from wechatpy.exceptions import WeChatClientException
+
+from app.api.auth import TOKEN_TTL, revoke_account_tokens
+from app.clock import utcnow
+from app.domain.errors import Conflict, Forbidden, InvalidInput, Unavailable
+from app.domain.identity import normalize_id_number
+from app.extensions import db, redis_ext
+from app.models import Account, AccountEvent, Role, School, SourceStatus, Student
+from app.models.wechat import WechatApp, WechatIdentity
+from app.pii import cipher, lookup_hash, mask_phone
+from app.services import sms
+from app.services.accounts import hash_password, verify_password
+from app.services.unit import transactional
+from wechat import exceptions as wx_errors
+from wechat.miniprogram import code_to_session
+
+log = logging.getLogger("wq.binding")
+
+SESSION_KEY_PREFIX = "wq:wxa:session-key:"
+BIND_PURPOSE = "bind-student"
+LOCK_AFTER = 5
+LOCK_TIME = timedelta(minutes=15)
+LOCKED_MESSAGE = "密码错误次数过多，账号已锁定15分钟，请稍后再试"
+NOT_MATCHED = "信息核验未通过，请核对学校代码、学号、姓名和身份证号；如仍有问题请联系学校就业指导中心"
+
+
+@dataclass
+class LoginResult:
+    identity: WechatIdentity
+    account: Account | None
+
+
+def audit(action: str, account_id: int | None, identity_id: int | None, ip: str | None,
+          **detail) -> None:
+    db.session.add(AccountEvent(action=action, account_id=account_id, identity_id=identity_id,
+                                ip=(ip or "")[:45] or None, detail=detail or None))
+
+
+# -- identities -------------------------------------------------------------------------------
+
+def upsert_identity(app: WechatApp, appid: str, openid: str, unionid: str | None,
+                    ip: str | None = None) -> WechatIdentity:
+    """The identity of (appid, openid), created if new; an unbound one whose unionid belongs to
+    a bound identity of the other app joins that account (the same person). Commits."""
+    for attempt in (1, 2):
+        identity = db.session.scalar(select(WechatIdentity).where(
+            WechatIdentity.appid == appid, WechatIdentity.openid == openid))
+        if identity is None:
+            identity = WechatIdentity(app=app, appid=appid, openid=openid)
+            db.session.add(identity)
+        if unionid and identity.unionid != unionid:
+            identity.unionid = unionid
+        try:
+            db.session.flush()
+            _link_by_unionid(identity, ip)
+            db.session.commit()
+            return identity
+        except IntegrityError:  # the same person's first two requests raced: read the winner
+            db.session.rollback()
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _link_by_unionid(identity: WechatIdentity, ip: str | None) -> None:
+    if identity.account_id is not None or not identity.unionid:
+        return
+    sibling = db.session.scalar(select(WechatIdentity).where(
+        WechatIdentity.unionid == identity.unionid, WechatIdentity.id != identity.id,
+        WechatIdentity.account_id.is_not(None)).limit(1))
+    if sibling is None:
+        return
+    taken = db.session.scalar(select(WechatIdentity.id).where(
+        WechatIdentity.account_id == sibling.account_id, WechatIdentity.app == identity.app))
+    if taken is None:  # the account has no identity of this app yet: no rebind without proof
+        identity.account_id, identity.bound_at = sibling.account_id, utcnow()
+        audit("link", sibling.account_id, identity.id, ip, via_identity=sibling.id)
+
+
+def login_with_code(code: str, ip: str | None) -> LoginResult:
+    """wx.login code → identity (+ its account); WeChat's refusals become DomainErrors."""
+    try:
+        info = code_to_session(code)
+    except wx_errors.LoginCodeInvalid as exc:
+        raise InvalidInput("WX_CODE_INVALID", exc.message, {"code": exc.message}) from exc
+    except wx_errors.LoginCodeUsed as exc:
+        raise InvalidInput("WX_CODE_USED", exc.message, {"code": exc.message}) from exc
+    except wx_errors.RateLimited as exc:
+        raise sms.RateLimited(60, exc.message, "WX_RATE_LIMITED") from exc
+    except wx_errors.WeChatError as exc:  # busy (-1), network, token: try again later
+        raise Unavailable("WECHAT_UNAVAILABLE", exc.message) from exc
+    except WeChatClientException as exc:  # a configuration problem (appid/secret): ours to fix
+        log.error("code2session failed: %s %s", exc.errcode, exc.errmsg)
+        raise Unavailable("WECHAT_UNAVAILABLE", "微信登录暂时不可用，请稍后再试") from exc
+    appid = current_app.config["WECHAT"]["MINIPROGRAM"]["APPID"]
+    identity = upsert_identity(WechatApp.MINIPROGRAM, appid, info.openid, info.unionid, ip)
+    redis_ext.client.set(SESSION_KEY_PREFIX + str(identity.id), cipher().encrypt(info.session_key),
+                         ex=TOKEN_TTL)
+    account = db.session.get(Account, identity.account_id) if identity.account_id else None
+    if account is not None and not account.is_active:
+        raise Forbidden("ACCOUNT_DISABLED", "账号已停用，请联系学校就业指导中心")
+    return LoginResult(identity, account)
+
+
+def session_key_of(identity_id: int) -> str | None:
+    """The mini-program session_key of an identity (for decrypting wx data); never sent out."""
+    raw = redis_ext.client.get(SESSION_KEY_PREFIX + str(identity_id))
+    return cipher().decrypt(raw.decode()) if raw else None
+
+
+def unbound_identity(identity_id: int | None) -> WechatIdentity:
+    """The caller's mini-program identity, which must not be bound yet."""
+    identity = db.session.get(WechatIdentity, identity_id) if identity_id else None
+    if identity is None or identity.app != WechatApp.MINIPROGRAM:
+        raise Forbidden("WECHAT_LOGIN_REQUIRED", "请在微信小程序中登录后再绑定")
+    if identity.account_id is not None:
+        raise Conflict("ALREADY_BOUND", "该微信已绑定账号，如需更换请先解除绑定")
+    return identity
+
+
+# -- binding ----------------------------------------------------------------------------------
+
+def _attempt_limits(identity_id: int, ip: str | None) -> list[sms.Limit]:
+    limits = [sms.Limit("bind-fail-identity", str(identity_id), 3600, 5)]
+    if ip:
+        limits.append(sms.Limit("bind-fail-ip", ip, 3600, 20))
+    return limits
+
+
+def start_student_binding(identity_id: int | None, school_code: str, student_no: str, name: str,
+                          id_number: str, ip: str | None) -> str:
+    """Match the four details against an approved student and text a code to the phone on
+    file; the masked phone. A mismatch says the same whatever field was wrong."""
+    identity = unbound_identity(identity_id)
+    limits = _attempt_limits(identity.id, ip)
+    sms.check(limits, "核验失败次数过多，请1小时后再试")
+    student = db.session.scalar(
+        select(Student).join(School, School.id == Student.school_id).where(
+            School.code == school_code.strip(), Student.student_no == student_no.strip(),
+            Student.name == name.strip(),
+            Student.id_number_hash == lookup_hash(normalize_id_number(id_number)),
+            Student.source_status == SourceStatus.APPROVED))
+    if student is None:
+        sms.count(limits)
+        raise InvalidInput("STUDENT_NOT_MATCHED", NOT_MATCHED)
+    if not student.phone:
+        raise Conflict("NO_PHONE_ON_FILE", "学校未登记你的手机号，请联系学校就业指导中心补充后再绑定")
+    sms.issue_code(BIND_PURPOSE, str(identity.id), student.phone, ip, {"student_id": student.id})
+    return mask_phone(student.phone)
+
+
+def confirm_student_binding(identity_id: int | None, sms_code: str, email: str, address: str,
+                            ip: str | None) -> Account:
+    """Check the SMS code, store email and address, create or reuse the student's account and
+    bind it to this identity (a rebind, with the SMS as proof, if another identity held it)."""
+    account, rebound = _confirm_student_binding(identity_id, sms_code, email, address, ip)
+    if rebound:
+        revoke_account_tokens(account.id)  # after the commit: the old devices are logged out
+    return account
+
+
+@transactional
+def _confirm_student_binding(identity_id: int | None, sms_code: str, email: str, address: str,
+                             ip: str | None) -> tuple[Account, bool]:
+    identity = unbound_identity(identity_id)
+    data = sms.verify_code(BIND_PURPOSE, str(identity.id), sms_code)
+    student = db.session.get(Student, data["student_id"])
+    if student is None or student.source_status != SourceStatus.APPROVED:
+        raise InvalidInput("STUDENT_NOT_MATCHED", NOT_MATCHED)
+    student.email, student.address = email.strip(), address.strip()
+    account = db.session.scalar(select(Account).where(Account.student_id == student.id))
+    if account is None:
+        account = Account(role=Role.STUDENT, student_id=student.id, school_id=student.school_id,
+                          display_name=student.name)
+        db.session.add(account)
+        db.session.flush()
+    if not account.is_active:
+        raise Forbidden("ACCOUNT_DISABLED", "账号已停用，请联系学校就业指导中心")
+    return account, _bind(identity, account, ip, proof="sms")
+
+
+def bind_login_account(identity_id: int | None, username: str, password: str,
+                       ip: str | None) -> Account:
+    """Bind a username/password account (employer user; reviewers too, for QR log-in)."""
+    identity = unbound_identity(identity_id)
+    account = verify_login(username, password, ip)  # commits its own failure counters
+    account, rebound = _bind_by_password(identity.id, account.id, ip)
+    if rebound:
+        revoke_account_tokens(account.id)
+    return account
+
+
+@transactional
+def _bind_by_password(identity_id: int, account_id: int, ip: str | None) -> tuple[Account, bool]:
+    identity = unbound_identity(identity_id)
+    account = db.session.get(Account, account_id)
+    return account, _bind(identity, account, ip, proof="password")
+
+
+def _bind(identity: WechatIdentity, account: Account, ip: str | None, proof: str) -> bool:
+    """Bind; True when this was a rebind (another identity of the app held the account)."""
+    held = list(db.session.scalars(select(WechatIdentity).where(
+        WechatIdentity.account_id == account.id).with_for_update()))
+    rebind = any(other.app == identity.app for other in held)
+    if rebind:  # a new WeChat user takes the account: none of the old identities stay bound
+        for other in held:
+            other.account_id, other.bound_at = None, None
+        db.session.flush()  # free the (account, app) slot before taking it
+        audit("rebind", account.id, identity.id, ip, previous_identities=[o.id for o in held],
+              proof=proof)
+    identity.account_id, identity.bound_at = account.id, utcnow()
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        raise Conflict("BIND_CONFLICT", "该账号正在被其他微信绑定，请稍后重试") from exc
+    _link_siblings(identity, ip)
+    audit("bind", account.id, identity.id, ip, app=identity.app.value, proof=proof)
+    return rebind
+
+
+# -- password log-in with lockout ---------------------------------------------------------------
+
+@functools.cache
+def _dummy_hash() -> str:
+    return hash_password("not-a-real-password")
+
+
+def verify_login(username: str, password: str, ip: str | None) -> Account:
+    """The active account with this username and password. Failures are counted (committed
+    even though the caller sees an error); the 5th in a row locks the account for 15 minutes.
+    Unknown usernames and wrong passwords answer alike."""
+    ip_limits = [sms.Limit("login-fail-ip", ip, 3600, 50)] if ip else []
+    sms.check(ip_limits, "登录失败次数过多，请稍后再试")
+    account = db.session.scalar(select(Account).where(Account.username == username.strip()))
+    now = utcnow()
+    if account is None or not account.password_hash:
+        verify_password(_dummy_hash(), password)  # the same time as a real check
+        db.session.rollback()
+        sms.count(ip_limits)
+        raise InvalidInput("BAD_CREDENTIALS", "用户名或密码错误")
+    if account.locked_until and account.locked_until > now:
+        left = int((account.locked_until - now).total_seconds())
+        db.session.rollback()
+        raise sms.RateLimited(left, LOCKED_MESSAGE, "ACCOUNT_LOCKED")
+    if not verify_password(account.password_hash, password):
+        db.session.refresh(account, with_for_update=True)  # count under a row lock
+        account.failed_logins += 1
+        locked = account.failed_logins >= LOCK_AFTER
+        if locked:
+            account.failed_logins, account.locked_until = 0, now + LOCK_TIME
+            audit("lockout", account.id, None, ip)
+        db.session.commit()
+        sms.count(ip_limits)
+        if locked:
+            raise sms.RateLimited(int(LOCK_TIME.total_seconds()), LOCKED_MESSAGE, "ACCOUNT_LOCKED")
+        raise InvalidInput("BAD_CREDENTIALS", "用户名或密码错误")
+    if not account.is_active:
+        db.session.rollback()
+        raise Forbidden("ACCOUNT_DISABLED", "账号已停用，请联系管理员")
+    account.failed_logins, account.locked_until, account.last_login_at = 0, None, now
+    db.session.commit()
+    return account
+
+
+def _link_siblings(identity: WechatIdentity, ip: str | None) -> None:
+    """The same person's unbound identities of the other app (same unionid) join the account."""
+    if not identity.unionid:
+        return
+    for sibling in list(db.session.scalars(select(WechatIdentity).where(
+            WechatIdentity.unionid == identity.unionid, WechatIdentity.id != identity.id,
+            WechatIdentity.account_id.is_(None)))):
+        _link_by_unionid(sibling, ip)
+        db.session.flush()
+
+
+def unbind_account(account_id: int, ip: str | None) -> list[int]:
+    """Unbind every WeChat identity of the account (else the unionid would re-link them) and
+    log the account out of every device; the ids unbound."""
+    unbound = _unbind(account_id, ip)
+    revoke_account_tokens(account_id)
+    return unbound
+
+
+@transactional
+def _unbind(account_id: int, ip: str | None) -> list[int]:
+    identities = list(db.session.scalars(select(WechatIdentity).where(
+        WechatIdentity.account_id == account_id).with_for_update()))
+    if not identities:
+        raise Conflict("NOT_BOUND", "该账号未绑定微信")
+    db.session.execute(update(WechatIdentity).where(WechatIdentity.account_id == account_id)
+                       .values(account_id=None, bound_at=None))
+    audit("unbind", account_id, identities[0].id, ip, identities=[i.id for i in identities])
+    return [i.id for i in identities]
+

@@ -1,0 +1,251 @@
+"""SMS verification codes: a sending interface, rate limits, and hashed single-use codes.
+
+Backends (config SMS_BACKEND):
+- "console" (default, development): logs the text with the phone masked and LPUSHes
+  {phone (masked), code, at} to Redis "wq:emu:sms", which the emulator page lists;
+- "http": POSTs JSON {phone, text, sign} to SMS_HTTP_URL with SMS_HTTP_API_KEY as a bearer key.
+
+Codes (QUALITY.md): 6 digits, valid 10 minutes, single use, at most 5 attempts; issued at most
+1 a minute / 5 an hour / 10 a day per phone and SMS_IP_HOURLY_LIMIT an hour per IP. Redis holds
+only an HMAC of each code. Times come from app.clock, so tests move them with time_machine.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import requests
+from flask import Flask, current_app
+
+from app.domain.errors import DomainError, InvalidInput, Unavailable
+from app.extensions import redis_ext
+from app.pii import lookup_hash, mask_phone
+from wechat.clock import epoch_now
+
+log = logging.getLogger("wq.sms")
+
+DEV_SINK = "wq:emu:sms"  # the emulator page reads this list
+DEV_SINK_LENGTH = 200
+CODE_TTL = 600
+MAX_ATTEMPTS = 5
+CHINA_OFFSET = 8 * 3600  # daily windows follow the Asia/Shanghai day
+
+
+class RateLimited(DomainError):
+    """429 with Retry-After (app/api/errors.py reads ``retry_after``)."""
+
+    kind = "rate_limited"
+
+    def __init__(self, retry_after: int, message: str = "操作过于频繁，请稍后再试",
+                 code: str = "RATE_LIMITED") -> None:
+        super().__init__(code, message)
+        self.retry_after = max(1, int(retry_after))
+
+
+# -- fixed-window counters ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Limit:
+    """At most ``limit`` events per ``window`` seconds for one subject."""
+
+    name: str
+    subject: str
+    window: int
+    limit: int
+
+    def bucket(self, now: int) -> tuple[str, int]:
+        """(Redis key, seconds until the window ends) for the window holding ``now``."""
+        offset = CHINA_OFFSET if self.window == 86400 else 0
+        start = (now + offset) // self.window * self.window - offset
+        return f"wq:rl:{self.name}:{self.subject}:{self.window}:{start}", start + self.window - now
+
+
+def hit(limits: list[Limit], message: str = "操作过于频繁，请稍后再试") -> None:
+    """Count one event against every limit, all or nothing; RateLimited when one is exceeded."""
+    now = epoch_now()
+    buckets = [limit.bucket(now) for limit in limits]
+    pipe = redis_ext.client.pipeline()
+    for limit, (key, _) in zip(limits, buckets):
+        pipe.incr(key)
+        pipe.expire(key, limit.window + 60)
+    counts = pipe.execute()[::2]
+    over = [left for limit, (_, left), count in zip(limits, buckets, counts) if count > limit.limit]
+    if over:
+        pipe = redis_ext.client.pipeline()
+        for key, _ in buckets:
+            pipe.decr(key)  # a refused event does not use up the other windows
+        pipe.execute()
+        raise RateLimited(max(over), message)
+
+
+def check(limits: list[Limit], message: str) -> None:
+    """RateLimited when a limit is already used up (without counting an event)."""
+    now = epoch_now()
+    buckets = [limit.bucket(now) for limit in limits]
+    counts = redis_ext.client.mget([key for key, _ in buckets])
+    over = [left for limit, (_, left), count in zip(limits, buckets, counts)
+            if count is not None and int(count) >= limit.limit]
+    if over:
+        raise RateLimited(max(over), message)
+
+
+def count(limits: list[Limit]) -> None:
+    """Record one event (e.g. a failed attempt) without enforcing."""
+    now = epoch_now()
+    pipe = redis_ext.client.pipeline()
+    for limit in limits:
+        key, _ = limit.bucket(now)
+        pipe.incr(key)
+        pipe.expire(key, limit.window + 60)
+    pipe.execute()
+
+
+# -- sending ----------------------------------------------------------------------------------
+
+class SmsBackend(Protocol):
+    def send(self, phone: str, text: str, *, code: str | None = None) -> None:
+        """Deliver ``text`` to ``phone``; ``code`` is metadata a development sink may show."""
+
+
+class ConsoleBackend:
+    """Development: the text goes to the log (phone masked) and the emulator's SMS list."""
+
+    def send(self, phone: str, text: str, *, code: str | None = None) -> None:
+        log.info("SMS to %s: %s", mask_phone(phone), text.replace(code, "******") if code else text)
+        pipe = redis_ext.client.pipeline()
+        pipe.lpush(DEV_SINK, json.dumps({"phone": mask_phone(phone), "code": code,
+                                         "at": epoch_now()}, ensure_ascii=False))
+        pipe.ltrim(DEV_SINK, 0, DEV_SINK_LENGTH - 1)
+        pipe.execute()
+
+
+class HttpBackend:
+    """A provider adapter: POST JSON, bearer API key, timeout; provider failures become 503."""
+
+    def __init__(self, url: str, api_key: str, timeout: float, sign: str) -> None:
+        self.url, self.api_key, self.timeout, self.sign = url, api_key, timeout, sign
+
+    def send(self, phone: str, text: str, *, code: str | None = None) -> None:
+        try:
+            response = requests.post(self.url, json={"phone": phone, "text": text, "sign": self.sign},
+                                     headers={"Authorization": f"Bearer {self.api_key}"},
+                                     timeout=self.timeout)
+        except requests.RequestException as exc:
+            log.warning("SMS provider unreachable (%s) for %s", type(exc).__name__, mask_phone(phone))
+            raise SmsUnavailable() from exc
+        if response.status_code == 429:
+            retry = response.headers.get("Retry-After", "60")
+            raise RateLimited(int(retry) if retry.isdigit() else 60, "短信发送过于频繁，请稍后再试")
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        ok = response.ok and isinstance(body, dict) and str(body.get("code", "0")) in ("0", "OK")
+        if not ok:
+            log.warning("SMS provider refused %s: HTTP %s %s", mask_phone(phone),
+                        response.status_code, str(body)[:200])
+            raise SmsUnavailable()
+
+
+class SmsUnavailable(Unavailable):
+    def __init__(self) -> None:
+        super().__init__("SMS_UNAVAILABLE", "短信服务暂时不可用，请稍后再试")
+
+
+def check_config(app: Flask) -> None:
+    """Fill SMS defaults; production must configure a real provider."""
+    app.config.setdefault("SMS_BACKEND", "console")
+    app.config.setdefault("SMS_HTTP_URL", "")
+    app.config.setdefault("SMS_HTTP_API_KEY", "")
+    app.config.setdefault("SMS_HTTP_TIMEOUT", 3.0)
+    app.config.setdefault("SMS_SIGN", "网签")
+    app.config.setdefault("SMS_IP_HOURLY_LIMIT", 20)
+    backend = app.config["SMS_BACKEND"]
+    if backend not in ("console", "http"):
+        raise RuntimeError('SMS_BACKEND must be "console" or "http"')
+    if backend == "http" and not app.config["SMS_HTTP_URL"]:
+        raise RuntimeError("SMS_BACKEND = \"http\" needs SMS_HTTP_URL")
+    if backend == "console" and app.config["ENV"] == "production":
+        raise RuntimeError("production needs SMS_BACKEND = \"http\" (console only logs codes)")
+
+
+def backend() -> SmsBackend:
+    config = current_app.config
+    if config.get("SMS_BACKEND", "console") == "http":
+        return HttpBackend(config["SMS_HTTP_URL"], config.get("SMS_HTTP_API_KEY", ""),
+                           float(config.get("SMS_HTTP_TIMEOUT", 3.0)), config.get("SMS_SIGN", "网签"))
+    return ConsoleBackend()
+
+
+# -- verification codes -----------------------------------------------------------------------
+
+def send_limits(phone: str, ip: str | None) -> list[Limit]:
+    subject = lookup_hash(phone)[:32]  # no phone numbers in Redis keys
+    limits = [Limit("sms-phone", subject, 60, 1), Limit("sms-phone", subject, 3600, 5),
+              Limit("sms-phone", subject, 86400, 10)]
+    if ip:
+        limits.append(Limit("sms-ip", ip, 3600, int(current_app.config.get("SMS_IP_HOURLY_LIMIT", 20))))
+    return limits
+
+
+def _code_key(purpose: str, subject: str) -> str:
+    return f"wq:sms:code:{purpose}:{subject}"
+
+
+def _digest(purpose: str, subject: str, code: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"{purpose}:{subject}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def issue_code(purpose: str, subject: str, phone: str, ip: str | None,
+               data: dict[str, Any] | None = None) -> None:
+    """Send a new code for (purpose, subject), replacing any earlier one; ``data`` comes back
+    from verify_code. RateLimited (429) past the limits; SmsUnavailable (503) if sending fails."""
+    hit(send_limits(phone, ip), "验证码发送过于频繁，请稍后再试")
+    code = f"{secrets.randbelow(10**6):06d}"
+    key = _code_key(purpose, subject)
+    record = {"h": _digest(purpose, subject, code), "issued_at": epoch_now(), "attempts": 0,
+              "data": json.dumps(data or {})}
+    pipe = redis_ext.client.pipeline()
+    pipe.delete(key)
+    pipe.hset(key, mapping=record)
+    pipe.expire(key, CODE_TTL + 60)
+    pipe.execute()
+    sign = current_app.config.get("SMS_SIGN", "网签")
+    text = f"【{sign}】您的验证码为{code}，10分钟内有效。如非本人操作，请忽略本短信。"
+    try:
+        backend().send(phone, text, code=code)
+    except DomainError:
+        redis_ext.client.delete(key)
+        raise
+
+
+def verify_code(purpose: str, subject: str, code: str) -> dict[str, Any]:
+    """The ``data`` of a correct code, which is then used up; InvalidInput otherwise."""
+    key = _code_key(purpose, subject)
+    pipe = redis_ext.client.pipeline()  # MULTI: the attempt is counted with the read
+    pipe.hincrby(key, "attempts", 1)
+    pipe.hgetall(key)
+    attempts, record = pipe.execute()
+    record = {k.decode(): v.decode() for k, v in record.items()}
+    if "h" not in record:
+        redis_ext.client.delete(key)  # HINCRBY created a bare hash: remove it
+        raise InvalidInput("SMS_CODE_EXPIRED", "验证码已失效，请重新获取")
+    if epoch_now() - int(record["issued_at"]) > CODE_TTL:
+        redis_ext.client.delete(key)
+        raise InvalidInput("SMS_CODE_EXPIRED", "验证码已过期，请重新获取")
+    if attempts > MAX_ATTEMPTS:
+        raise InvalidInput("SMS_CODE_LOCKED", "验证码错误次数过多，请重新获取")
+    if not hmac.compare_digest(record["h"], _digest(purpose, subject, code.strip())):
+        left = MAX_ATTEMPTS - attempts
+        if left <= 0:
+            raise InvalidInput("SMS_CODE_LOCKED", "验证码错误次数过多，请重新获取")
+        raise InvalidInput("SMS_CODE_WRONG", f"验证码错误，还可尝试{left}次", {"sms_code": "验证码错误"})
+    if not redis_ext.client.delete(key):  # a concurrent request used it first
+        raise InvalidInput("SMS_CODE_EXPIRED", "验证码已失效，请重新获取")
+    return json.loads(record["data"])
