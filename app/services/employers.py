@@ -1,0 +1,221 @@
+"""用人单位: registration, verification evidence, the verification decision, 账号管理 (SPEC §2)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import FileStorage
+
+from app.clock import utcnow
+from app.domain.actors import Actor
+from app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.domain.identity import credit_code_error, normalize_credit_code
+from app.extensions import db
+from app.models import (Account, ArchiveProfile, ArchiveProfileRevision, Employer, EmployerEvidence,
+                        EvidenceKind, RecipientType, Role, VerificationStatus)
+from app.services import archive, uploads
+from app.services.accounts import create_login_account
+from app.services.dictionaries import dictionary_codes
+from app.services.flow import record_flow
+from app.services.notify import notify
+from app.services.unit import transactional
+
+VERIFIERS = ("platform_admin", "school_reviewer")  # SPEC §1: the platform or any school
+_DICT_FIELDS = (("nature_code", "unit_nature", "单位性质"), ("industry_code", "industry", "行业"),
+                ("region_code", "region", "所在地区"), ("affiliation_code", "affiliation", "单位隶属"))
+_DECIDABLE = VerificationStatus.PENDING
+
+
+@dataclass
+class Registration:
+    name: str
+    credit_code: str
+    nature_code: str
+    industry_code: str
+    region_code: str
+    address: str
+    contact_name: str
+    contact_phone: str
+    email: str
+    username: str
+    password: str
+    affiliation_code: str | None = None
+
+
+def password_error(password: str) -> str | None:
+    if len(password) < 8:
+        return "密码至少8位"
+    if not (re.search(r"[A-Za-z]", password) and re.search(r"\d", password)):
+        return "密码须同时包含字母和数字"
+    return None
+
+
+def _check_registration(data: Registration) -> None:
+    fields: dict[str, str] = {}
+    if error := credit_code_error(data.credit_code):
+        fields["credit_code"] = error
+    for attr, kind, label in _DICT_FIELDS:
+        code = getattr(data, attr)
+        if code is not None and code not in dictionary_codes(kind):
+            fields[attr] = f"{label}代码不存在"
+    if error := password_error(data.password):
+        fields["password"] = error
+    if fields:
+        raise InvalidInput("VALIDATION_FAILED", "提交的内容有误，请检查后重试", fields)
+
+
+def _username_taken(username: str) -> bool:
+    # Case-insensitive on every backend (MariaDB's collation already is; SQLite is not).
+    return db.session.scalar(select(func.count()).select_from(Account).where(
+        func.lower(Account.username) == username.lower())) > 0
+
+
+@transactional
+def register_employer(data: Registration) -> tuple[Employer, Account]:
+    """A new employer, pending verification, with its first user account."""
+    _check_registration(data)
+    code = normalize_credit_code(data.credit_code)
+    exists = Conflict("EMPLOYER_EXISTS", "该统一社会信用代码已注册，请联系本单位已有账号的同事添加账号或找回密码",
+                      {"credit_code": "该统一社会信用代码已注册"})
+    taken = Conflict("USERNAME_TAKEN", "用户名已被使用，请换一个", {"username": "用户名已被使用"})
+    if db.session.scalar(select(Employer.id).where(Employer.credit_code == code)):
+        raise exists
+    if _username_taken(data.username):
+        raise taken
+    employer = Employer(name=data.name, credit_code=code, nature_code=data.nature_code,
+                        industry_code=data.industry_code, region_code=data.region_code,
+                        affiliation_code=data.affiliation_code, address=data.address,
+                        contact_name=data.contact_name, contact_phone=data.contact_phone,
+                        email=data.email, verification_status=VerificationStatus.PENDING)
+    db.session.add(employer)
+    try:
+        db.session.flush()
+        account = create_login_account(Role.EMPLOYER_USER, data.username, data.password,
+                                       data.contact_name, employer_id=employer.id)
+        db.session.flush()
+    except IntegrityError as exc:  # a concurrent registration won the race
+        raise (exists if "credit_code" in str(exc.orig) else taken) from exc
+    record_flow("employer", employer.id, "register", Actor.from_account(account), None,
+                VerificationStatus.PENDING.value)
+    return employer, account
+
+
+def employer_of(actor: Actor) -> Employer:
+    if actor.role != "employer_user" or actor.employer_id is None:
+        raise Forbidden("ROLE_NOT_ALLOWED", "只有用人单位用户可以使用该功能")
+    return db.session.get(Employer, actor.employer_id)
+
+
+def verified_employer(actor: Actor) -> Employer:
+    """The actor's employer, if verified: searching students and favourites need it."""
+    employer = employer_of(actor)
+    if not employer.is_verified:
+        raise Forbidden("EMPLOYER_NOT_VERIFIED", "单位认证尚未通过，暂不能搜索或收藏学生")
+    return employer
+
+
+def submit_evidence(actor: Actor, licence: FileStorage | None,
+                    authorisation: FileStorage | None = None) -> Employer:
+    """Store the licence scan (and authorisation letter); a rejected employer goes back to pending."""
+    employer_of(actor)  # role check before touching the disk
+    stored: list[uploads.StoredFile] = []
+    try:
+        stored.append(uploads.save_image(licence, field="licence", label="营业执照（或法人证书）扫描件"))
+        if isinstance(authorisation, FileStorage) and authorisation.filename:
+            stored.append(uploads.save_image(authorisation, field="authorisation", label="授权委托书"))
+        return _record_evidence(actor, stored)
+    except Exception:
+        uploads.discard(stored)
+        raise
+
+
+@transactional
+def _record_evidence(actor: Actor, stored: list[uploads.StoredFile]) -> Employer:
+    employer = db.session.scalar(select(Employer).where(
+        Employer.id == actor.employer_id).with_for_update())
+    if employer.verification_status == VerificationStatus.APPROVED:
+        raise Conflict("EMPLOYER_ALREADY_VERIFIED", "单位已通过认证，无需再次提交材料；如需修改单位信息请联系客服")
+    for kind, item in zip((EvidenceKind.LICENCE, EvidenceKind.AUTHORISATION), stored):
+        db.session.add(EmployerEvidence(
+            employer_id=employer.id, kind=kind, storage_key=item.storage_key,
+            content_type=item.content_type, size=item.size, sha256=item.sha256,
+            uploaded_by_id=actor.account_id))
+    before = employer.verification_status.value
+    employer.verification_status = VerificationStatus.PENDING
+    employer.rejection_reason = None
+    record_flow("employer", employer.id, "submit_evidence", actor, before,
+                VerificationStatus.PENDING.value)
+    db.session.flush()
+    db.session.refresh(employer, ["evidence"])
+    return employer
+
+
+def may_verify_employers(actor: Actor) -> bool:
+    return actor.role in VERIFIERS
+
+
+@transactional
+def decide_verification(actor: Actor, employer_id: int, approve: bool,
+                        reason: str | None = None) -> Employer:
+    """Approve or reject a pending employer; the flow log and the employer's inbox record it."""
+    if not may_verify_employers(actor):
+        raise Forbidden("ACTION_NOT_ALLOWED", "只有平台管理员或学校审核员可以审核单位认证")
+    reason = (reason or "").strip() or None
+    if not approve and reason is None:
+        raise InvalidInput("REASON_REQUIRED", "请填写不通过的原因", {"reason": "请填写不通过的原因"})
+    if reason and len(reason) > 500:
+        raise InvalidInput("REASON_TOO_LONG", "原因不能超过500字", {"reason": "不能超过500字"})
+    employer = db.session.scalar(select(Employer).where(Employer.id == employer_id).with_for_update())
+    if employer is None:
+        raise NotFound("EMPLOYER_NOT_FOUND", "单位不存在")
+    if employer.verification_status != _DECIDABLE:
+        raise Conflict("VERIFICATION_NOT_PENDING", "该单位不在待审核状态，不能重复审核")
+    if not any(e.kind == EvidenceKind.LICENCE for e in employer.evidence):
+        raise Conflict("EVIDENCE_MISSING", "该单位尚未上传营业执照扫描件，暂不能审核")
+    if approve:
+        employer.verification_status = VerificationStatus.APPROVED
+        employer.verified_at, employer.verified_by_id = utcnow(), actor.account_id
+        employer.rejection_reason = None
+    else:
+        employer.verification_status = VerificationStatus.REJECTED
+        employer.verified_at, employer.verified_by_id = None, None
+        employer.rejection_reason = reason
+    target = employer.verification_status.value
+    entry = record_flow("employer", employer.id, "verify_approve" if approve else "verify_reject",
+                        actor, _DECIDABLE.value, target, reason)
+    notify(RecipientType.EMPLOYER, employer.id,
+           "employer_verified" if approve else "employer_verification_rejected",
+           dedupe=f"emp{employer.id}:{entry.seq}", subject_type="employer", subject_id=employer.id,
+           employer_name=employer.name, remark=reason)
+    return employer
+
+
+def list_pending_verifications(limit: int = 100) -> list[Employer]:
+    """The verification queue: pending employers that uploaded a licence, oldest first."""
+    has_licence = select(EmployerEvidence.id).where(
+        EmployerEvidence.employer_id == Employer.id,
+        EmployerEvidence.kind == EvidenceKind.LICENCE).exists()
+    return list(db.session.scalars(
+        select(Employer).where(Employer.verification_status == VerificationStatus.PENDING, has_licence)
+        .options(selectinload(Employer.evidence)).order_by(Employer.updated_at, Employer.id).limit(limit)))
+
+
+def archive_profile_with_history(actor: Actor) -> tuple[ArchiveProfile | None,
+                                                        list[tuple[ArchiveProfileRevision, str | None]]]:
+    """户档信息 and its revisions, newest first, each with the display name of who saved it."""
+    employer = employer_of(actor)
+    history = archive.history_of(employer.id)
+    ids = {r.changed_by_id for r in history if r.changed_by_id}
+    names = dict(db.session.execute(select(Account.id, Account.display_name).where(
+        Account.id.in_(ids))).all()) if ids else {}
+    return archive.profile_of(employer.id), [(r, names.get(r.changed_by_id)) for r in history]
+
+
+def accounts_of(actor: Actor) -> list[Account]:
+    """账号管理: the user accounts of the actor's own employer."""
+    employer = employer_of(actor)
+    return list(db.session.scalars(select(Account).where(
+        Account.employer_id == employer.id, Account.role == Role.EMPLOYER_USER).order_by(Account.id)))

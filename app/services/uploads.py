@@ -1,0 +1,153 @@
+"""Uploaded images (evidence scans, paper-agreement scans): sniffed, size-limited, decoded by
+Pillow with its decompression-bomb guard, re-encoded without metadata and stored under a
+random key — never a user-supplied name or a guessable path (QUALITY.md "Uploads")."""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import secrets
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from PIL import Image, ImageOps
+from werkzeug.datastructures import FileStorage
+
+from app.domain.errors import DomainError, InvalidInput
+
+MAX_IMAGE_BYTES = 2 * 1024 * 1024
+# Far below Pillow's own bomb limit: an A4 page scanned at 600 dpi is about 35 million pixels.
+MAX_IMAGE_PIXELS = 40_000_000
+_FORMATS = {  # sniffed signature -> (Pillow format, extension, content type)
+    b"\xff\xd8\xff": ("JPEG", "jpg", "image/jpeg"),
+    b"\x89PNG\r\n\x1a\n": ("PNG", "png", "image/png"),
+}
+_KEY = re.compile(r"^[0-9a-f]{32}\.(jpg|png)$")
+
+
+class UploadRejected(DomainError):
+    """A file refused for its size (413) or its content (415). kind stays "invalid" so a layer
+    that does not know `status` still answers 4xx; the API answers with `status`."""
+
+    kind = "invalid"
+    status = 400
+
+
+class UploadTooLarge(UploadRejected):
+    status = 413
+
+
+class UnsupportedUpload(UploadRejected):
+    status = 415
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    storage_key: str  # <32 hex>.<ext>, the only name the file has on disk
+    content_type: str
+    size: int
+    sha256: str  # of the stored (re-encoded) bytes
+    width: int
+    height: int
+
+
+def upload_dir() -> Path:
+    """UPLOAD_DIR when configured, else instance/uploads."""
+    configured = current_app.config.get("UPLOAD_DIR")
+    return Path(configured) if configured else Path(current_app.instance_path) / "uploads"
+
+
+def path_of(storage_key: str) -> Path:
+    """Where a stored file lives; a key that is not one of ours is refused (no path tricks)."""
+    if not _KEY.match(storage_key or ""):
+        raise ValueError("not a storage key")
+    return upload_dir() / storage_key
+
+
+def read_limited(file: FileStorage | None, max_bytes: int, field: str, label: str) -> bytes:
+    """The uploaded bytes, or a 400 for a missing/empty file and a 413 above max_bytes."""
+    if not isinstance(file, FileStorage):
+        raise InvalidInput("FILE_REQUIRED", f"请上传{label}", {field: f"请上传{label}"})
+    content = file.stream.read(max_bytes + 1)
+    if not content:
+        raise InvalidInput("FILE_EMPTY", f"{label}是空文件，请重新选择", {field: "文件为空"})
+    if len(content) > max_bytes:
+        limit = f"{max_bytes / 1024 / 1024:g} MB"
+        raise UploadTooLarge("FILE_TOO_LARGE", f"{label}不能超过{limit}", {field: f"不能超过{limit}"})
+    return content
+
+
+def _decode(content: bytes, fmt: str, field: str, label: str) -> Image.Image:
+    refused = UnsupportedUpload("UNSUPPORTED_FILE_TYPE", f"{label}不是有效的JPEG或PNG图片",
+                                {field: "图片无法识别或已损坏"})
+    try:
+        with warnings.catch_warnings():  # the bomb *warning* is a refusal here, not a log line
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(content), formats=[fmt])
+            width, height = image.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise UnsupportedUpload("IMAGE_TOO_LARGE", f"{label}的像素尺寸过大，请缩小后上传",
+                                        {field: "图片像素尺寸过大"})
+            image.load()
+            return ImageOps.exif_transpose(image)  # phone photos stay upright without EXIF
+    except UploadRejected:
+        raise
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        raise UnsupportedUpload("IMAGE_TOO_LARGE", f"{label}的像素尺寸过大，请缩小后上传",
+                                {field: "图片像素尺寸过大"}) from exc
+    except (OSError, SyntaxError, ValueError, EOFError, Image.UnidentifiedImageError) as exc:
+        raise refused from exc
+
+
+def _reencode(image: Image.Image, fmt: str) -> bytes:
+    """A fresh encoding with no metadata (EXIF with GPS, comments, ICC) carried over."""
+    if fmt == "JPEG":
+        image = image.convert("RGB") if image.mode not in ("L", "RGB") else image
+    elif image.mode == "P" and "transparency" in image.info:
+        image = image.convert("RGBA")
+    elif image.mode not in ("1", "L", "LA", "P", "RGB", "RGBA"):
+        image = image.convert("RGBA" if "A" in image.mode else "RGB")
+    clean = image.copy()
+    clean.info = {}
+    out = io.BytesIO()
+    if fmt == "JPEG":
+        clean.save(out, "JPEG", quality=90)
+    else:
+        clean.save(out, "PNG")
+    return out.getvalue()
+
+
+def save_image(file: FileStorage | None, max_bytes: int = MAX_IMAGE_BYTES, *, field: str = "file",
+               label: str = "图片") -> StoredFile:
+    """Validate an uploaded JPEG/PNG and store a clean copy; the caller records the StoredFile.
+
+    field names the form field in error messages; label is how the user calls the file.
+    """
+    content = read_limited(file, max_bytes, field, label)
+    sniffed = next((v for sig, v in _FORMATS.items() if content.startswith(sig)), None)
+    if sniffed is None:  # the name and the declared Content-Type are not trusted
+        raise UnsupportedUpload("UNSUPPORTED_FILE_TYPE", f"{label}只能是JPEG或PNG图片",
+                                {field: "只能上传JPEG或PNG图片"})
+    fmt, ext, content_type = sniffed
+    image = _decode(content, fmt, field, label)
+    data = _reencode(image, fmt)
+    key = f"{secrets.token_hex(16)}.{ext}"
+    directory = upload_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    temporary = directory / f".{key}.part"
+    with open(temporary, "xb") as fh:
+        fh.write(data)
+    os.replace(temporary, directory / key)
+    return StoredFile(key, content_type, len(data), hashlib.sha256(data).hexdigest(), *image.size)
+
+
+def discard(stored: list[StoredFile]) -> None:
+    """Remove files whose database rows were not committed."""
+    for item in stored:
+        try:
+            path_of(item.storage_key).unlink(missing_ok=True)
+        except OSError:
+            pass
