@@ -134,7 +134,7 @@ def test_images_above_our_pixel_limit_are_refused(db_session):
     """Is a tiny PNG that would decode to 49 million pixels refused before decoding?"""
     with pytest.raises(uploads.UnsupportedUpload) as caught:
         uploads.save_image(bomb((7000, 7000)))
-    assert caught.value.code == "IMAGE_TOO_LARGE" and caught.value.status == 415
+    assert caught.value.code == "IMAGE_TOO_LARGE" and caught.value.kind == "unsupported"
 
 
 def test_pillows_bomb_warning_is_a_refusal_even_where_warnings_are_ignored(db_session, monkeypatch):

@@ -76,7 +76,9 @@ def idempotent(view: Callable) -> Callable:
         from app.api.auth import current_session
 
         caller = current_session().account_id or f"s{g.get('token', '')[:12]}"
-        body_hash = hashlib.sha256(request.get_data() + request.path.encode()).hexdigest()
+        # The method, path and query string are part of the request: the same key on another is 422.
+        body_hash = hashlib.sha256(request.method.encode() + request.full_path.encode() + b"\n"
+                                   + request.get_data()).hexdigest()
         store_key = f"wq:idem:{caller}:{key}"
         client = redis_ext.client
         if not client.set(store_key, json.dumps({"state": "running", "hash": body_hash}),

@@ -9,7 +9,7 @@ from spectree import Response
 from spectree.model_adapter.pydantic_adapter import BaseFile
 from typing_extensions import Annotated
 
-from app.api import bp, errors, spec
+from app.api import bp, spec
 from app.api.auth import current_actor, issue_token, roles_required
 from app.api.conventions import idempotent, paginate
 from app.api.schemas_common import ErrorEnvelope
@@ -23,12 +23,6 @@ ERRORS = {f"HTTP_{code}": ErrorEnvelope for code in (400, 401, 403, 404, 409)}
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATUS_LABELS = {"pending": "待审核", "approved": "已认证", "rejected": "认证未通过"}
-
-
-@bp.errorhandler(uploads.UploadRejected)
-def _upload_rejected(exc: uploads.UploadRejected):
-    """413 for a file too large, 415 for one that is not what it should be."""
-    return errors.error_response(exc.status, exc.code, exc.message, exc.fields)
 
 
 class RegisterBody(BaseModel):

@@ -13,7 +13,7 @@ log = logging.getLogger("wq.api")
 
 STATUS_OF_KIND = {"invalid": 400, "forbidden": 403, "not_found": 404, "conflict": 409,
                   "unavailable": 503, "unauthenticated": 401, "rate_limited": 429,
-                  "unprocessable": 422}
+                  "unprocessable": 422, "too_large": 413, "unsupported": 415}
 
 HTTP_CODES = {
     400: ("BAD_REQUEST", "请求格式不正确"),

@@ -29,19 +29,17 @@ _KEY = re.compile(r"^[0-9a-f]{32}\.(jpg|png)$")
 
 
 class UploadRejected(DomainError):
-    """A file refused for its size (413) or its content (415). kind stays "invalid" so a layer
-    that does not know `status` still answers 4xx; the API answers with `status`."""
+    """A file refused: missing (400), too large (413) or not what it should be (415)."""
 
     kind = "invalid"
-    status = 400
 
 
 class UploadTooLarge(UploadRejected):
-    status = 413
+    kind = "too_large"
 
 
 class UnsupportedUpload(UploadRejected):
-    status = 415
+    kind = "unsupported"
 
 
 @dataclass(frozen=True)
