@@ -172,6 +172,10 @@ class World:
             Role.COLLEGE_REVIEWER, school_id=self.other_school.id, college_id=other_school_college.id)
         self.admin = account(Role.PLATFORM_ADMIN)
         self.actor = Actor.from_account
+        from tests.factories import add_favorites
+
+        for employer in (self.employer, self.other_employer):
+            add_favorites(employer, self.student, self.student2, self.other_college_student)
 
     @staticmethod
     def terms(**overrides):
@@ -196,4 +200,8 @@ class World:
 
 @pytest.fixture
 def world(db_session) -> World:
-    return World()
+    world = World()
+    # Releases the savepoint: a service's rollback later in the test cannot undo the cast
+    # (the outer transaction still rolls everything back at the end).
+    db_session.commit()
+    return world

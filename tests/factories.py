@@ -9,8 +9,8 @@ from factory.alchemy import SQLAlchemyModelFactory
 
 from app.domain.identity import credit_code_check_char, id_number_check_char
 from app.extensions import db
-from app.models import (Account, College, EducationLevel, Employer, Gender, Major, Role, School,
-                        SourceStatus, Student, VerificationStatus)
+from app.models import (Account, College, EducationLevel, Employer, Favorite, Gender, Major, Role,
+                        School, SourceStatus, Student, VerificationStatus)
 from app.services.accounts import hash_password
 
 
@@ -108,3 +108,9 @@ class AccountFactory(Base):
     username = factory.Sequence(lambda n: f"user{n}")
     password_hash = factory.LazyFunction(test_password_hash)
     display_name = factory.Sequence(lambda n: f"用户{n}")
+
+
+def add_favorites(employer: Employer, *students: Student) -> None:
+    """Put students on an employer's 签约发送列表: only those can be invited."""
+    db.session.add_all(Favorite(employer_id=employer.id, student_id=s.id) for s in students)
+    db.session.flush()

@@ -11,10 +11,12 @@ from openpyxl import load_workbook
 from app.clock import utcnow
 from app.services import interventions, invitations, responses, reviews, terminations
 from tests.api_helpers import ApiClient, terms_json
-from tests.factories import StudentFactory
+from tests.factories import StudentFactory, add_favorites
 
 
 def _invite(world, student):
+    if student not in (world.student, world.student2):
+        add_favorites(world.employer, student)
     return invitations.send_invitations(world.actor(world.hr), [student.id], world.terms())[0].invitation_id
 
 

@@ -191,3 +191,17 @@ def test_sweep_job_expires_in_bounded_batches(world, db_session):
     with time_machine.travel(utcnow() + timedelta(days=10), tick=False):
         assert expire_invitations() == 3
         assert expire_invitations() == 0
+
+
+def test_only_favourites_or_searched_students_can_be_invited(world, db_session):
+    """Can an employer invite a student id it never found? (no, and it learns nothing about it)"""
+    from app.services.search import remember_found
+    from tests.factories import StudentFactory
+
+    stranger = StudentFactory(major=world.major)
+    results = invitations.send_invitations(world.actor(world.hr), [stranger.id, 999999], world.terms())
+    assert [(r.ok, r.code) for r in results] == [(False, "NOT_IN_FAVORITES")] * 2
+    with pytest.raises(NotFound):
+        invitations.preview_letter(world.actor(world.hr), stranger.id, world.terms())
+    remember_found(world.employer.id, [stranger.id])
+    assert invitations.send_invitations(world.actor(world.hr), [stranger.id], world.terms())[0].ok

@@ -17,10 +17,9 @@ from app.api.schemas_signing import (InvitationCreate, InvitationDetail, Invitat
                                      PreviewBody, SendResults)
 from app.api.serializers import invitation_detail, invitation_summary
 from app.api.student import _current_revisions
-from app.domain.errors import NotFound
 from app.domain.terms import InvitationTerms
 from app.extensions import db
-from app.models import Employer, Invitation, Notification, RecipientType, Student
+from app.models import Employer, Invitation, Notification, RecipientType
 from app.services import employer_lists
 from app.services import invitations as invitation_service
 from app.services.employer_lists import EmployerFilter
@@ -111,10 +110,7 @@ def send_invitations(json: InvitationCreate):
 @spec.validate(json=PreviewBody, resp=Response(HTTP_200=Preview, **ERRORS), tags=["employer"])
 def preview(json: PreviewBody):
     """The letter as the student will read it; nothing is saved."""
-    student = db.session.get(Student, json.student_id)
-    if student is None:
-        raise NotFound("STUDENT_NOT_FOUND", "学生不存在")
-    return Preview(**invitation_service.preview_letter(current_actor(), student, json.terms))
+    return Preview(**invitation_service.preview_letter(current_actor(), json.student_id, json.terms))
 
 
 @bp.get("/employer/invitations")

@@ -15,6 +15,7 @@ from app.domain.terms import ArchiveTerms, InvitationTerms
 from app.extensions import db
 from app.models import (Employer, Invitation, InvitationRevision, InvitationState, RecordStatus,
                         RevisionStatus, SourceStatus, Student, TrainingMode)
+from app.services.search import reachable_ids
 from app.services.archive import archive_defaults_for, remember_first_archive
 from app.services.flow import record_first_flow
 from app.services.signing_flow import (apply_transition, current_revision, emit,
@@ -22,6 +23,7 @@ from app.services.signing_flow import (apply_transition, current_revision, emit,
 from app.services.unit import transactional
 
 MAX_BATCH = 1000
+NOT_REACHABLE = "请先搜索该学生并加入收藏夹（签约发送列表）后再邀约"
 
 
 @dataclass
@@ -88,7 +90,12 @@ def send_invitations(actor: Actor, student_ids: list[int], terms: InvitationTerm
         select(Student).where(Student.id.in_(set(student_ids))))}
     results: dict[int, SendResult] = {}
     candidates: list[Student] = []
+    reachable = reachable_ids(employer.id, student_ids)
     for student_id in dict.fromkeys(student_ids):  # order kept, repeats dropped
+        if student_id not in reachable:
+            results[student_id] = SendResult(student_id, False, code="NOT_IN_FAVORITES",
+                                             message=NOT_REACHABLE)
+            continue
         blocker = _invitable(students.get(student_id))
         if blocker:
             results[student_id] = SendResult(student_id, False, code=blocker[0], message=blocker[1])
@@ -163,9 +170,12 @@ class _Letter:
         return {i.student_id: i.id for i in invitations}
 
 
-def preview_letter(actor: Actor, student: Student, terms: InvitationTerms) -> dict[str, Any]:
+def preview_letter(actor: Actor, student_id: int, terms: InvitationTerms) -> dict[str, Any]:
     """The letter exactly as the student will read it; nothing is saved."""
     employer = _verified_employer(actor)
+    student = db.session.get(Student, student_id) if reachable_ids(employer.id, [student_id]) else None
+    if student is None:
+        raise NotFound("STUDENT_NOT_FOUND", NOT_REACHABLE)
     deadline = rules.deadline_for(utcnow(), terms.feedback_days)
     return {"opening": rules.letter_opening(student.name, terms.position, deadline),
             "deadline_date": f"{rules.deadline_display_date(deadline):%Y/%m/%d}",

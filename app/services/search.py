@@ -152,6 +152,21 @@ def was_found(employer_id: int, student_id: int) -> bool:
     return bool(redis_ext.client.sismember(_found_key(employer_id), str(student_id)))
 
 
+def reachable_ids(employer_id: int, student_ids: Iterable[int]) -> set[int]:
+    """The students this employer may invite or preview: in its favourites, or found by its own
+    exact search within the day. Anything else is refused alike, existing or not, so student ids
+    cannot be walked to collect names."""
+    ids = set(student_ids)
+    favourites = favourite_ids(employer_id, ids)
+    rest = sorted(ids - favourites)
+    if not rest:
+        return favourites
+    pipe = redis_ext.client.pipeline()
+    for student_id in rest:
+        pipe.sismember(_found_key(employer_id), str(student_id))
+    return favourites | {i for i, found in zip(rest, pipe.execute()) if found}
+
+
 def search_students(actor: Actor, key: StudentKey) -> list[dict[str, Any]]:
     """The matching student's masked card (a list of zero or one), with its favourite mark."""
     employer = verified_employer(actor)
