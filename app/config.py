@@ -35,6 +35,7 @@ DEFAULTS: dict[str, Any] = {
     "TESTING": False,
     "DB_POOL_RECYCLE": 280,
     "DB_POOL_SIZE": 10,
+    "PROXY_COUNT": 0,  # reverse proxies whose X-Forwarded-* headers are trusted
 }
 
 SECRET_KEYS = ("SECRET_KEY", "PII_HASH_KEY")

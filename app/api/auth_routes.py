@@ -13,6 +13,7 @@ from spectree import Response
 
 from app.api import bp, spec
 from app.api.auth import current_account, current_session, issue_token, revoke_token
+from app.api.conventions import idempotent
 from app.api.schemas_common import ErrorEnvelope, Ok
 from app.domain.errors import Forbidden
 from app.domain.identity import id_number_error
@@ -157,6 +158,7 @@ def wxa_login(json: WxaLoginBody):
 
 @bp.post("/auth/bind/student")
 @_requires(bound=False)
+@idempotent  # a repeat after a lost answer gets the first one, not the 1-a-minute 429
 @spec.validate(json=BindStudentBody, resp=Response(HTTP_200=BindStudentStarted, **ERRORS),
                tags=["auth"])
 def bind_student(json: BindStudentBody):

@@ -33,3 +33,14 @@ class Conflict(DomainError):
 
 class Unavailable(DomainError):
     kind = "unavailable"
+
+
+class RateLimited(DomainError):
+    """429 with Retry-After seconds (the API reads ``retry_after``)."""
+
+    kind = "rate_limited"
+
+    def __init__(self, retry_after: int, message: str = "操作过于频繁，请稍后再试",
+                 code: str = "RATE_LIMITED") -> None:
+        super().__init__(code, message)
+        self.retry_after = max(1, int(retry_after))

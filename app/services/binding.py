@@ -23,7 +23,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from app.api.auth import TOKEN_TTL, revoke_account_tokens
 from app.clock import utcnow
-from app.domain.errors import Conflict, Forbidden, InvalidInput, Unavailable
+from app.domain.errors import Conflict, Forbidden, InvalidInput, RateLimited, Unavailable
 from app.domain.identity import normalize_id_number
 from app.extensions import db, redis_ext
 from app.models import Account, AccountEvent, Role, School, SourceStatus, Student
@@ -100,6 +100,9 @@ def _link_by_unionid(identity: WechatIdentity, ip: str | None) -> None:
 
 def login_with_code(code: str, ip: str | None) -> LoginResult:
     """wx.login code → identity (+ its account); WeChat's refusals become DomainErrors."""
+    appid = current_app.config["WECHAT"]["MINIPROGRAM"]["APPID"]
+    if not appid:  # not configured: do not call WeChat with empty credentials
+        raise Unavailable("WECHAT_NOT_CONFIGURED", "小程序登录尚未开通，请联系管理员")
     try:
         info = code_to_session(code)
     except wx_errors.LoginCodeInvalid as exc:
@@ -107,13 +110,12 @@ def login_with_code(code: str, ip: str | None) -> LoginResult:
     except wx_errors.LoginCodeUsed as exc:
         raise InvalidInput("WX_CODE_USED", exc.message, {"code": exc.message}) from exc
     except wx_errors.RateLimited as exc:
-        raise sms.RateLimited(60, exc.message, "WX_RATE_LIMITED") from exc
+        raise RateLimited(60, exc.message, "WX_RATE_LIMITED") from exc
     except wx_errors.WeChatError as exc:  # busy (-1), network, token: try again later
         raise Unavailable("WECHAT_UNAVAILABLE", exc.message) from exc
     except WeChatClientException as exc:  # a configuration problem (appid/secret): ours to fix
         log.error("code2session failed: %s %s", exc.errcode, exc.errmsg)
         raise Unavailable("WECHAT_UNAVAILABLE", "微信登录暂时不可用，请稍后再试") from exc
-    appid = current_app.config["WECHAT"]["MINIPROGRAM"]["APPID"]
     identity = upsert_identity(WechatApp.MINIPROGRAM, appid, info.openid, info.unionid, ip)
     redis_ext.client.set(SESSION_KEY_PREFIX + str(identity.id), cipher().encrypt(info.session_key),
                          ex=TOKEN_TTL)
@@ -161,7 +163,8 @@ def start_student_binding(identity_id: int | None, school_code: str, student_no:
             Student.name == name.strip(),
             Student.id_number_hash == lookup_hash(normalize_id_number(id_number)),
             Student.source_status == SourceStatus.APPROVED))
-    if student is None:
+    # Compared again in Python: MySQL's collation would also match other case or widths.
+    if student is None or (student.name, student.student_no) != (name.strip(), student_no.strip()):
         sms.count(limits)
         raise InvalidInput("STUDENT_NOT_MATCHED", NOT_MATCHED)
     if not student.phone:
@@ -174,18 +177,19 @@ def confirm_student_binding(identity_id: int | None, sms_code: str, email: str, 
                             ip: str | None) -> Account:
     """Check the SMS code, store email and address, create or reuse the student's account and
     bind it to this identity (a rebind, with the SMS as proof, if another identity held it)."""
-    account, rebound = _confirm_student_binding(identity_id, sms_code, email, address, ip)
+    identity = unbound_identity(identity_id)
+    data = sms.verify_code(BIND_PURPOSE, str(identity.id), sms_code)  # outside: no retry re-uses it
+    account, rebound = _confirm_student_binding(identity.id, data["student_id"], email, address, ip)
     if rebound:
         revoke_account_tokens(account.id)  # after the commit: the old devices are logged out
     return account
 
 
 @transactional
-def _confirm_student_binding(identity_id: int | None, sms_code: str, email: str, address: str,
+def _confirm_student_binding(identity_id: int, student_id: int, email: str, address: str,
                              ip: str | None) -> tuple[Account, bool]:
     identity = unbound_identity(identity_id)
-    data = sms.verify_code(BIND_PURPOSE, str(identity.id), sms_code)
-    student = db.session.get(Student, data["student_id"])
+    student = db.session.get(Student, student_id)
     if student is None or student.source_status != SourceStatus.APPROVED:
         raise InvalidInput("STUDENT_NOT_MATCHED", NOT_MATCHED)
     student.email, student.address = email.strip(), address.strip()
@@ -262,7 +266,7 @@ def verify_login(username: str, password: str, ip: str | None) -> Account:
     if account.locked_until and account.locked_until > now:
         left = int((account.locked_until - now).total_seconds())
         db.session.rollback()
-        raise sms.RateLimited(left, LOCKED_MESSAGE, "ACCOUNT_LOCKED")
+        raise RateLimited(left, LOCKED_MESSAGE, "ACCOUNT_LOCKED")
     if not verify_password(account.password_hash, password):
         db.session.refresh(account, with_for_update=True)  # count under a row lock
         account.failed_logins += 1
@@ -273,7 +277,7 @@ def verify_login(username: str, password: str, ip: str | None) -> Account:
         db.session.commit()
         sms.count(ip_limits)
         if locked:
-            raise sms.RateLimited(int(LOCK_TIME.total_seconds()), LOCKED_MESSAGE, "ACCOUNT_LOCKED")
+            raise RateLimited(int(LOCK_TIME.total_seconds()), LOCKED_MESSAGE, "ACCOUNT_LOCKED")
         raise InvalidInput("BAD_CREDENTIALS", "用户名或密码错误")
     if not account.is_active:
         db.session.rollback()

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import selectinload
 
 from app.domain.actors import Actor
-from app.domain.errors import DomainError, InvalidInput
+from app.domain.errors import InvalidInput, RateLimited
 from app.domain.identity import id_number_error, normalize_id_number, normalize_phone
 from app.extensions import db, redis_ext
 from app.models import Favorite, RecordStatus, School, SourceStatus, Student, TrainingMode
@@ -31,12 +31,7 @@ PHONE_OR_ID_HINT = "请输入11位手机号或18位身份证号"
 _PHONE = re.compile(r"^1[3-9]\d{9}$")
 
 
-class RateLimited(DomainError):
-    kind = "rate_limited"
 
-    def __init__(self, retry_after: int, message: str = "搜索过于频繁，请稍后再试") -> None:
-        super().__init__("RATE_LIMITED", message)
-        self.retry_after = retry_after
 
 
 def hit_rate_limit(name: str, subject: str | int, limit: int, window: int,

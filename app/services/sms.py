@@ -22,7 +22,7 @@ from typing import Any, Protocol
 import requests
 from flask import Flask, current_app
 
-from app.domain.errors import DomainError, InvalidInput, Unavailable
+from app.domain.errors import DomainError, InvalidInput, RateLimited, Unavailable
 from app.extensions import redis_ext
 from app.pii import lookup_hash, mask_phone
 from wechat.clock import epoch_now
@@ -34,17 +34,6 @@ DEV_SINK_LENGTH = 200
 CODE_TTL = 600
 MAX_ATTEMPTS = 5
 CHINA_OFFSET = 8 * 3600  # daily windows follow the Asia/Shanghai day
-
-
-class RateLimited(DomainError):
-    """429 with Retry-After (app/api/errors.py reads ``retry_after``)."""
-
-    kind = "rate_limited"
-
-    def __init__(self, retry_after: int, message: str = "操作过于频繁，请稍后再试",
-                 code: str = "RATE_LIMITED") -> None:
-        super().__init__(code, message)
-        self.retry_after = max(1, int(retry_after))
 
 
 # -- fixed-window counters ------------------------------------------------------------------

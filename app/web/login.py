@@ -160,6 +160,7 @@ def create_qr():
     via = (body or {}).get("via") or current_app.config["QR_LOGIN_VIA"]
     if via not in qrlogin.VIAS:
         return error_response(400, "VALIDATION_FAILED", "扫码方式不正确", {"via": "扫码方式不正确"})
+    sms.hit([sms.Limit("qr-create-ip", request.remote_addr or "-", 60, 20)], "刷新过于频繁，请稍后再试")
     secret = request.cookies.get(qr_cookie_name()) or qrlogin.new_browser_secret()
     ticket = qrlogin.create_ticket(secret, request.remote_addr, request.user_agent.string, via)
     if via == "miniprogram":
