@@ -179,3 +179,26 @@ def test_follow_changes_reach_follow_handlers_through_the_queue(emu):
     finally:
         hooks.remove(record)
     assert seen == [("wxemu0fficial0001", OPENID, True), ("wxemu0fficial0001", OPENID, False)]
+
+
+def test_a_scan_handlers_text_becomes_the_passive_reply(emu, emu_app):
+    """Does the phone get a QR log-in handler's text (the confirmation link) in the chat at once?"""
+    from wechat import hooks
+
+    def confirm_link(scene: str, openid: str) -> str:
+        return f"请点击确认：https://example.test/wechat/qr/{scene}"
+
+    hooks.on_scan(confirm_link)
+    try:
+        result = simulate(emu, event="SCAN", event_key="login:abc")
+    finally:
+        hooks.remove(confirm_link)
+    crypto = WeChatCrypto(official(emu_app)["TOKEN"], official(emu_app)["AES_KEY"],
+                          official(emu_app)["APPID"])
+    import xmltodict
+
+    envelope = xmltodict.parse(result["response"])["xml"]
+    reply = parse_message(crypto.decrypt_message(
+        result["response"], envelope["MsgSignature"], envelope["TimeStamp"],
+        result["request"]["query_string"]["nonce"]))
+    assert reply.content == "请点击确认：https://example.test/wechat/qr/login:abc"

@@ -171,7 +171,7 @@ def handle_message(message: BaseMessage) -> str | None:
         if event in ("subscribe", "subscribe_scan", "unsubscribe"):
             set_follow(message.source, event != "unsubscribe", from_epoch(message.time))
         if event in ("subscribe_scan", "scan") and message.scene_id:
-            hooks.dispatch_scan(str(message.scene_id), message.source)
+            return hooks.dispatch_scan(str(message.scene_id), message.source)
         return None
     if message.type == "text":
         return HELP_TEXT

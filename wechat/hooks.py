@@ -45,12 +45,18 @@ def has_follow_handlers() -> bool:
     return bool(_follow_handlers)
 
 
-def dispatch_scan(scene: str, openid: str) -> None:
+def dispatch_scan(scene: str, openid: str) -> str | None:
+    """Call every scan handler; the first text one returns becomes the passive reply (e.g. the
+    QR log-in confirmation link), so the phone gets it in the chat at once."""
     if not _scan_handlers:
         log.info("QR scan of scene %r ignored: no scan handler registered", scene)
-        return
+        return None
+    reply = None
     for handler in list(_scan_handlers):
-        handler(scene, openid)
+        result = handler(scene, openid)
+        if reply is None and isinstance(result, str):
+            reply = result
+    return reply
 
 
 def dispatch_follow(appid: str, openid: str, follows: bool) -> None:
