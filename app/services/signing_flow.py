@@ -82,6 +82,8 @@ def _move_destination_lock(invitation: Invitation, before: str, target: str) -> 
     if entering:
         db.session.add(ActiveDestination(student_id=invitation.student_id,
                                          kind=DestinationKind.ONLINE, invitation_id=invitation.id))
+        # Now, not at some later autoflush: a concurrent accept must surface as ALREADY_SIGNED.
+        flush_or_conflict()
     elif leaving:
         db.session.execute(delete(ActiveDestination).where(
             ActiveDestination.invitation_id == invitation.id))
