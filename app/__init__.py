@@ -5,14 +5,23 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from app import pii
 from app.config import load_config
 from app.extensions import db, migrate, redis_ext
 
 
+class BoundedIntConverter(IntegerConverter):
+    """<int:…> ids beyond BIGINT are no id of ours: 404, not an overflow in the database driver."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=2**63 - 1, signed=False):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent.parent / "instance"))
+    app.url_map.converters["int"] = BoundedIntConverter
     register_config(app, overrides)
     register_extensions(app)
     register_blueprints(app)

@@ -32,6 +32,10 @@ def test_config(database_url: str) -> dict:
         "PII_HASH_KEY": "test-hash-key",
         "JOBS_INLINE": True,
         "WTF_CSRF_ENABLED": True,
+        # Never the real WeChat from a test: a closed local port fails at once. Tests that
+        # talk WeChat use the emulator (tests/wechat_fixtures.py).
+        "WECHAT": {"API_BASE": "http://127.0.0.1:9", "MP_BASE": "http://127.0.0.1:9",
+                   "OPEN_BASE": "http://127.0.0.1:9"},
     }
 
 

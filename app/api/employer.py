@@ -173,7 +173,7 @@ def employer_home(query: HomeQuery):
 
 @bp.get("/employer/invitations/export.xlsx")
 @roles_required("employer_user")
-@spec.validate(query=EmployerListFilter, resp=Response(**ERRORS), tags=["employer"])
+@spec.validate(query=EmployerListFilter, resp=Response("HTTP_200", **ERRORS), tags=["employer"])
 def export_invitations(query: EmployerListFilter):
     """The filtered list as Excel, built row by row in write-only mode (memory stays flat while
     rows are read; the finished file, a few MB for 100k rows, is sent in one piece)."""

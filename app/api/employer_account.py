@@ -12,7 +12,7 @@ from typing_extensions import Annotated
 from app.api import bp, spec
 from app.api.auth import current_actor, issue_token, roles_required
 from app.api.conventions import idempotent, paginate
-from app.api.schemas_common import ErrorEnvelope
+from app.api.schemas_common import ErrorEnvelope, Id
 from app.clock import iso_china
 from app.domain.errors import InvalidInput
 from app.domain.terms import ArchiveTerms, Phone, Text50, Text100, Text200
@@ -125,7 +125,7 @@ class FavoriteList(BaseModel):
 
 class FavoriteBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    student_id: int = Field(ge=1)
+    student_id: Id
 
 
 class FavoriteAdded(BaseModel):

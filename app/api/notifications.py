@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from app.api import bp, spec
 from app.api.auth import current_account, login_required
 from app.api.conventions import paginate
-from app.api.schemas_common import ErrorEnvelope
+from app.api.schemas_common import ErrorEnvelope, Id
 from app.clock import iso_china, utcnow
 from app.extensions import db
 from app.models import Account, Notification, RecipientType
@@ -41,7 +41,7 @@ class NotificationQuery(BaseModel):
 
 class ReadBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    ids: Optional[list[int]] = Field(None, max_length=500)  # omitted: mark all read
+    ids: Optional[list[Id]] = Field(None, max_length=500)  # omitted: mark all read
 
 
 class ReadResult(BaseModel):

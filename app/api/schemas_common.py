@@ -3,7 +3,11 @@ from __future__ import annotations
 
 from typing import Optional
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+from typing_extensions import Annotated
+
+# A row id in a request: positive and within BIGINT, so an absurd number is a 400, never a 500.
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class ErrorBody(BaseModel):

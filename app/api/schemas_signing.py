@@ -6,6 +6,7 @@ from typing import Any, Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from typing_extensions import Annotated
 
+from app.api.schemas_common import Id
 from app.domain.terms import InvitationTerms
 
 StateName = Literal["invited", "rejected", "expired", "college_review", "school_review",
@@ -103,13 +104,13 @@ class StudentHome(BaseModel):
 
 class InvitationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    student_ids: list[int] = Field(min_length=1, max_length=1000)
+    student_ids: list[Id] = Field(min_length=1, max_length=1000)
     terms: InvitationTerms
 
 
 class PreviewBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    student_id: int = Field(ge=1)
+    student_id: Id
     terms: InvitationTerms
 
 

@@ -1,0 +1,308 @@
+"""The authorisation matrix (QUALITY.md "Security"): every /api/v1 route × every kind of caller.
+
+Routes are read from the application's URL map, so an endpoint added later is in the matrix
+without anyone remembering to add it. For each route and caller:
+
+- nobody logged in (no token, or a token the server never issued) → 401 AUTH_REQUIRED;
+- a logged-in account whose role is not in the view's ``required_roles`` → 403 (a view without
+  ``required_roles`` is for any logged-in, bound account);
+- an allowed role on a route with an ``<int:…>`` id that does not own the object → 404, while the
+  owner on the same route is let through and does not get 404 (so the 404 means "not yours", not
+  "no such id"; a business-rule 403 or 409 for the owner is fine);
+- authentication and the role check come before request validation (a caller who may not use a
+  route learns nothing from a 400 about what it accepts).
+
+"The object" is one invitation sent by ``world.hr`` to ``world.student``.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from app.models import Role
+from app.services import invitations, responses, reviews
+from tests.api_helpers import ApiClient, terms_json
+from tests.authz_fixtures import API, Route, api_routes, routes_of
+
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+# Routes meant for callers who are not logged in yet (mini-program log-in, registration).
+# They are exempt from "anonymous → 401" only; add an endpoint here deliberately, never by default.
+PUBLIC_ENDPOINTS: frozenset[str] = frozenset({
+    "api.register",  # 单位注册: creates the employer and its first account, answers with a token
+    "api.wxa_login",  # mini-program log-in with a wx.login() code
+})
+
+def _termination_of(world, invitation_id: int) -> int:
+    """The agreement signed and reviewed, then the employer asks to terminate it (the student,
+    the other party, is the one who may answer)."""
+    from app.models import Invitation, InvitationState
+    from app.services import terminations
+
+    if world_session().get(Invitation, invitation_id).state != InvitationState.EFFECTIVE:
+        make_effective(world, invitation_id)
+    return terminations.request_termination(world.actor(world.hr), invitation_id, "单位业务调整",
+                                            True).id
+
+
+# Which object an id parameter names: (world, invitation_id) → the id of an object owned by
+# world.student and world.employer. A parameter missing here makes its ownership cases skip with
+# the reason (the 401/403 cases still run, with a placeholder id).
+OBJECT_OF_PARAM = {
+    "invitation_id": lambda world, invitation_id: invitation_id,  # agreements are invitations too
+    "termination_id": _termination_of,
+}
+
+# A minimal valid body per write endpoint, so a 400 never hides the authorisation answer.
+BODIES = {
+    "api.accept": lambda world: {"revision": 1, "confirm": True},
+    "api.reject": lambda world: {"reason": "已有其他打算"},
+    "api.accept_revision": lambda world: {"revision": 2},
+    "api.decline_revision": lambda world: {},
+    "api.send_invitations": lambda world: {"student_ids": [world.student.id], "terms": terms_json()},
+    "api.preview": lambda world: {"student_id": world.student.id, "terms": terms_json()},
+    "api.modify": lambda world: terms_json(position="高级软件工程师"),
+    "api.mark_read": lambda world: {},
+    **{f"api.{party}_request_termination": lambda world: {"reason": "个人原因", "acknowledge": True}
+       for party in ("student", "employer")},
+    **{f"api.{party}_agree_termination": lambda world: {"confirm": True} for party in ("student", "employer")},
+    **{f"api.{party}_disagree_termination": lambda world: {"reason": "不同意"}
+       for party in ("student", "employer")},
+}
+
+# Something every request model refuses (they all forbid unknown fields), sent to check that
+# authorisation is answered first.
+INVALID_BODY = {"no_such_field": "x" * 300, "revision": "not a number", "student_ids": "nope"}
+INVALID_QUERY = "?limit=0&no_such_param=1&cursor=" + "!" * 60
+
+
+# caller id → the World attribute holding the account (None: not logged in)
+CALLERS = {
+    "anonymous": None,
+    "garbage-token": None,
+    "unbound-wechat-session": None,
+    "deactivated-student": "student_account",
+    "student(owner)": "student_account",
+    "other-student": "student2_account",
+    "employer-user(owner)": "hr",
+    "other-employer-user": "other_hr",
+    "college-reviewer(other-college)": "other_college_reviewer",
+    "school-reviewer(other-school)": "other_school_reviewer",
+    # The in-scope reviewers are the positive control for reviewer routes: without them a reviewer
+    # route answering 404 to everyone would pass the "other college / other school" cases.
+    "college-reviewer(own-college)": "college_reviewer",
+    "school-reviewer(own-school)": "school_reviewer",
+    "platform-admin": "admin",
+}
+OWNERS = {"student(owner)", "employer-user(owner)", "college-reviewer(own-college)",
+          "school-reviewer(own-school)"}
+UNSCOPED = {"platform-admin"}  # sees across schools by design: only its role is checked here
+
+
+def required_roles(app, route: Route) -> tuple[str, ...] | None:
+    """What the view itself declares (roles_required sets view.required_roles)."""
+    return getattr(app.view_functions[route.endpoint], "required_roles", None)
+
+
+def world_session():
+    from app.extensions import db
+
+    return db.session
+
+
+def the_object(world) -> int:
+    result = invitations.send_invitations(world.actor(world.hr), [world.student.id], world.terms())[0]
+    assert result.ok, result
+    return result.invitation_id
+
+
+def headers_for(caller: str, world, client) -> dict[str, str]:
+    from app.api.auth import issue_token
+
+    if caller == "anonymous":
+        return {}
+    if caller == "garbage-token":
+        return {"Authorization": "Bearer " + "never-issued-" * 4}
+    if caller == "unbound-wechat-session":  # logged in through WeChat, no account bound yet
+        return {"Authorization": f"Bearer {issue_token(None)}"}
+    account = getattr(world, CALLERS[caller])
+    headers = ApiClient(client, account).headers
+    if caller == "deactivated-student":
+        account.is_active = False
+    return headers
+
+
+def url_for(route: Route, world, invitation_id: int | None) -> tuple[str, list[str]]:
+    """The concrete path, and the id parameters for which no owned object is known
+    (invitation_id None: placeholders everywhere, no object is made)."""
+    path, unknown = route.rule, []
+    for converter, name in route.params:
+        if invitation_id is not None and name in OBJECT_OF_PARAM:
+            value: Any = OBJECT_OF_PARAM[name](world, invitation_id)
+        else:
+            value = 999999 if converter == "int" else "placeholder"
+            if converter == "int":
+                unknown.append(name)
+        path = re.sub(rf"<(?:\w+(?:\([^)]*\))?:)?{name}>", str(value), path)
+    return path, unknown
+
+
+def send(client, route: Route, path: str, headers: dict, body: Any = None, query: str = ""):
+    kwargs: dict[str, Any] = {"headers": headers}
+    if route.method in WRITE_METHODS:
+        kwargs["json"] = body
+    return client.open(path + query, method=route.method, **kwargs)
+
+
+def describe(response) -> str:
+    return f"{response.status_code} {response.get_data(as_text=True)[:300]}"
+
+
+def error_code(response) -> str | None:
+    body = response.get_json(silent=True) or {}
+    return (body.get("error") or {}).get("code")
+
+
+# 403 codes that mean "not your role / not logged in to an account" rather than a business rule
+# (an unverified employer, an action the other party must take) refusing a permitted caller.
+ROLE_REFUSALS = {"ROLE_NOT_ALLOWED", "BINDING_REQUIRED"}
+
+
+def let_through(response) -> bool:
+    """The caller got past authentication and the role check (whatever the answer then was)."""
+    return response.status_code != 401 and not (
+        response.status_code == 403 and error_code(response) in ROLE_REFUSALS)
+
+
+MATRIX = [pytest.param(route, caller, id=f"{route.label} · {caller}")
+          for route in api_routes() for caller in CALLERS]
+
+
+def test_matrix_covers_every_route(app):
+    """The routes the matrix was built from are exactly the application's routes under /api/v1."""
+    assert {(r.rule, r.method) for r in api_routes()} == {(r.rule, r.method) for r in routes_of(app)}
+    assert api_routes(), "no /api/v1 routes found"
+
+
+@pytest.mark.parametrize(("route", "caller"), MATRIX)
+def test_authorisation_matrix(app, world, client, route: Route, caller: str):
+    roles = required_roles(app, route)
+    invitation_id = the_object(world) if route.id_params else None
+    path, unknown_ids = url_for(route, world, invitation_id)
+    body = BODIES.get(route.endpoint, lambda w: {})(world)
+    headers = headers_for(caller, world, client)
+    response = send(client, route, path, headers, body)
+
+    if caller in ("anonymous", "garbage-token", "deactivated-student"):
+        if route.endpoint in PUBLIC_ENDPOINTS:
+            pytest.skip(f"{route.endpoint} is public (no log-in needed)")
+        assert (response.status_code, error_code(response)) == (401, "AUTH_REQUIRED"), describe(response)
+        return
+    if caller == "unbound-wechat-session":
+        if route.endpoint in PUBLIC_ENDPOINTS or route.rule.startswith(f"{API}/auth/"):
+            pytest.skip("log-in and binding routes are what an unbound session is for")
+        assert (response.status_code, error_code(response)) == (403, "BINDING_REQUIRED"), describe(response)
+        return
+
+    role = getattr(world, CALLERS[caller]).role.value
+    if roles is not None and role not in roles:
+        assert response.status_code == 403, f"{role} is not in {roles}: {describe(response)}"
+        assert error_code(response), describe(response)
+        return
+
+    # The caller's role may use the route.
+    assert let_through(response), describe(response)
+    if not route.id_params or caller in UNSCOPED:
+        return
+    if unknown_ids:
+        pytest.skip(f"no owned object known for id parameter(s) {unknown_ids}: add to OBJECT_OF_PARAM")
+    if caller in OWNERS:  # the object exists and is theirs: whatever the answer, not "not found"
+        assert response.status_code != 404, describe(response)
+    else:
+        assert response.status_code != 400 or route.endpoint in BODIES, (
+            f"add a minimal valid body for {route.endpoint} to BODIES: {describe(response)}")
+        assert response.status_code == 404, f"{caller} reached another's object: {describe(response)}"
+        assert error_code(response), describe(response)
+
+
+def _denied_callers():
+    """(route, caller) pairs that must be refused whatever they send."""
+    for route in api_routes():
+        yield pytest.param(route, "anonymous", id=f"{route.label} · anonymous")
+        yield pytest.param(route, "garbage-token", id=f"{route.label} · garbage-token")
+        yield pytest.param(route, "disallowed-role", id=f"{route.label} · disallowed-role")
+
+
+@pytest.mark.parametrize(("route", "caller"), list(_denied_callers()))
+def test_authorisation_is_answered_before_validation(app, world, client, route: Route, caller: str):
+    """A malformed request from someone who may not use the route gets 401/403, not a 400 that
+    describes what the route would accept."""
+    if route.endpoint in PUBLIC_ENDPOINTS:
+        pytest.skip(f"{route.endpoint} is public (no log-in needed)")
+    roles = required_roles(app, route)
+    if caller == "disallowed-role":
+        if roles is None:
+            pytest.skip("open to every logged-in account: no role is refused")
+        outsider = next(a for a in (world.admin, world.other_school_reviewer, world.student_account)
+                        if a.role.value not in roles)
+        headers, expected = ApiClient(client, outsider).headers, 403
+    else:
+        headers, expected = headers_for(caller, world, client), 401
+    path, _ = url_for(route, world, None)
+    response = send(client, route, path, headers, INVALID_BODY, INVALID_QUERY)
+    assert response.status_code == expected, describe(response)
+
+
+EMPLOYER_GETS = [pytest.param(route, id=route.label) for route in api_routes()
+                 if route.method == "GET" and route.rule.startswith(f"{API}/employer/")]
+
+
+@pytest.mark.parametrize("stage", ["invited", "effective"])
+@pytest.mark.parametrize("route", EMPLOYER_GETS)
+def test_employers_never_see_an_unmasked_id_number(app, world, client, route: Route, stage: str):
+    """No GET under /employer/ shows the student's full ID number or phone — before or after the
+    agreement is signed, to the inviting employer or to any other."""
+    invitation_id = the_object(world)
+    if stage == "effective":
+        make_effective(world, invitation_id)
+    path, _ = url_for(route, world, invitation_id)
+    secrets = {"ID number": world.student.id_number, "phone": world.student.phone}
+    # Read everything first: a streamed export may expunge the session the world lives in.
+    callers = {"inviting employer": ApiClient(client, world.hr),
+               "other employer": ApiClient(client, world.other_hr)}
+    for who, api in callers.items():
+        response = api.get(path.removeprefix(API))
+        text = readable_text(response)
+        for what, value in secrets.items():
+            assert value not in text, f"{who} sees the full {what}: {describe(response)}"
+        if who == "inviting employer" and route.id_params:
+            assert response.status_code == 200, describe(response)  # the check saw the student
+
+
+def make_effective(world, invitation_id: int) -> None:
+    responses.accept_invitation(world.actor(world.student_account), invitation_id, 1, True)
+    reviews.approve_signing(world.actor(world.college_reviewer), invitation_id)
+    reviews.approve_signing(world.actor(world.school_reviewer), invitation_id)
+
+
+def readable_text(response) -> str:
+    """What the caller can read in the response: JSON/text as is, a workbook cell by cell."""
+    data = response.get_data()
+    if data[:2] == b"PK":  # xlsx (a zip): every cell of every sheet
+        import io
+
+        from openpyxl import load_workbook
+
+        workbook = load_workbook(io.BytesIO(data), read_only=True)
+        return "\n".join(str(value) for sheet in workbook.worksheets
+                         for row in sheet.iter_rows(values_only=True) for value in row
+                         if value is not None)
+    return data.decode("utf-8", errors="replace")
+
+
+def test_roles_in_the_matrix_are_the_roles_there_are(world):
+    """Every role of the platform is represented by some caller of the matrix."""
+    represented = {getattr(world, attr).role for attr in CALLERS.values() if attr}
+    assert represented == set(Role)
