@@ -209,3 +209,22 @@ def world(db_session) -> World:
     # (the outer transaction still rolls everything back at the end).
     db_session.commit()
     return world
+
+
+@pytest.fixture
+def empty_favourites(world, db_session):
+    """For tests that build the 签约发送列表 themselves (the world fixture fills it)."""
+    from sqlalchemy import delete
+
+    from app.models import Favorite
+
+    db_session.execute(delete(Favorite))
+    db_session.commit()  # a savepoint release: a later service rollback cannot bring them back
+
+
+@pytest.fixture
+def dicts(db_session):
+    """The shipped code dictionaries, loaded."""
+    from app.services.dictionaries import load_dictionaries
+
+    load_dictionaries()

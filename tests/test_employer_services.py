@@ -18,29 +18,7 @@ from app.services.favorites import import_favorites
 from tests.factories import EmployerFactory, StudentFactory, valid_credit_code
 
 
-@pytest.fixture(autouse=True)
-def empty_favourites(world, db_session):
-    """These tests build the 签约发送列表 themselves: start it empty (the world fixture fills it)."""
-    from sqlalchemy import delete
-
-    from app.models import Favorite
-
-    db_session.execute(delete(Favorite))
-    db_session.commit()  # a savepoint release: a later service rollback cannot bring them back
-
-
-@pytest.fixture
-def dicts(db_session):
-    from app.services.dictionaries import load_dictionaries
-
-    load_dictionaries()
-
-
-@pytest.fixture
-def world(world):
-    """The conftest cast, committed: a refused call's rollback must not take the cast with it."""
-    db.session.commit()
-    return world
+pytestmark = pytest.mark.usefixtures("empty_favourites")
 
 
 @pytest.fixture(autouse=True)
