@@ -37,15 +37,19 @@ def register(app: Flask) -> None:
 
     @app.cli.command("scheduler")
     def scheduler() -> None:
-        """Enqueue the periodic sweeps (expiry, reminders) on RQ; run exactly one per deployment."""
+        """Enqueue the periodic jobs (expiry, reminders, outbox relay); run one per deployment."""
         from rq.cron import CronScheduler
 
         from app.extensions import redis_ext
+        from app.jobs.delivery import DELIVERY_SCHEDULE
         from app.jobs.sweeps import SCHEDULE
 
         cron = CronScheduler(connection=redis_ext.client)
         for func, seconds in SCHEDULE:
             cron.register(func, "low", interval=seconds)
+        # The outbox relay on "default": a backlog of reminders on "low" must not starve it.
+        for func, seconds in DELIVERY_SCHEDULE:
+            cron.register(func, "default", interval=seconds)
         cron.start()
 
     @app.cli.command("sweep")

@@ -12,10 +12,13 @@ from app.api.auth import roles_required
 from app.api.conventions import decode_cursor, encode_cursor
 from app.api.schemas_common import ErrorEnvelope
 from app.clock import iso_china
+from app.domain.errors import InvalidInput
 from app.domain.events import EVENTS
 from app.models import DeliveryStatus
 from app.services import delivery_admin
 
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+MAX_ID = 2**63 - 1
 EventName = Literal[tuple(EVENTS)]  # type: ignore[valid-type]
 ERRORS = {f"HTTP_{code}": ErrorEnvelope for code in (400, 401, 403)}
 
@@ -25,8 +28,8 @@ class DeliveryQuery(BaseModel):
     status: Optional[Literal["pending", "sent", "deferred", "failed"]] = None
     event: Optional[EventName] = None
     errcode: Optional[int] = Field(None, ge=-1, le=99999)
-    date_from: Optional[date] = None  # Asia/Shanghai day, inclusive
-    date_to: Optional[date] = None
+    date_from: Optional[date] = Field(None, ge=FIRST_DAY, le=LAST_DAY)  # Asia/Shanghai, inclusive
+    date_to: Optional[date] = Field(None, ge=FIRST_DAY, le=LAST_DAY)
     cursor: Optional[str] = Field(None, max_length=40)
     limit: int = Field(20, ge=1, le=100)
 
@@ -85,7 +88,10 @@ def admin_deliveries(query: DeliveryQuery):
     f = delivery_admin.DeliveryFilter(
         status=DeliveryStatus(query.status) if query.status else None, event=query.event,
         errcode=query.errcode, date_from=query.date_from, date_to=query.date_to)
-    rows, more = delivery_admin.list_deliveries(f, decode_cursor(query.cursor), query.limit)
+    before = decode_cursor(query.cursor)
+    if before is not None and before > MAX_ID:
+        raise InvalidInput("BAD_CURSOR", "分页参数无效", {"cursor": "分页参数无效"})
+    rows, more = delivery_admin.list_deliveries(f, before, query.limit)
     items = [DeliveryOut(
         id=r.id, outbox_id=r.outbox_id, notification_id=r.notification_id, event=r.event,
         title=r.title, recipient_type=r.recipient_type, recipient_id=r.recipient_id,

@@ -46,6 +46,7 @@ from flask import Flask, current_app
 from redis.exceptions import RedisError
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from wechatpy.exceptions import WeChatClientException
 
 from app.clock import CHINA, to_china, utcnow
@@ -167,8 +168,10 @@ class Target:
     grant_id: int | None = None
 
 
-def recipient_accounts(notification: Notification) -> list[int]:
-    stmt = select(Account.id).where(Account.is_active.is_(True))
+def recipients(notification: Notification) -> dict[int, dict[WechatApp, WechatIdentity]]:
+    """The active accounts the notification is for, each with its WeChat identities (one query)."""
+    stmt = select(Account.id, WechatIdentity).outerjoin(
+        WechatIdentity, WechatIdentity.account_id == Account.id).where(Account.is_active.is_(True))
     rid = notification.recipient_id
     if notification.recipient_type == RecipientType.STUDENT:
         stmt = stmt.where(Account.role == Role.STUDENT, Account.student_id == rid)
@@ -176,23 +179,26 @@ def recipient_accounts(notification: Notification) -> list[int]:
         stmt = stmt.where(Account.role == Role.EMPLOYER_USER, Account.employer_id == rid)
     else:
         stmt = stmt.where(Account.id == rid)
-    return list(db.session.scalars(stmt.order_by(Account.id)))
+    found: dict[int, dict[WechatApp, WechatIdentity]] = {}
+    for account_id, identity in db.session.execute(stmt.order_by(Account.id, WechatIdentity.id)
+                                                   .execution_options(populate_existing=True)):
+        ids = found.setdefault(account_id, {})
+        if identity is not None:
+            ids[identity.app] = identity
+    return found
 
 
 def resolve_targets(notification: Notification, settings: dict[str, Any]) -> list[Target]:
     """One target per person, on the best channel they can receive."""
-    account_ids = recipient_accounts(notification)
-    if not account_ids:
+    mine = recipients(notification)
+    if not mine:
         return []
+    account_ids = list(mine)
     official_appid = settings["OFFICIAL"]["APPID"]
     mp_appid = settings["MINIPROGRAM"]["APPID"]
     has_template = bool(official_appid) and messages.template_for(
         settings, notification.event, messages.TEMPLATE) is not None
     subscribe = messages.template_for(settings, notification.event, messages.SUBSCRIBE)
-    mine: dict[int, dict[WechatApp, WechatIdentity]] = {}
-    for identity in db.session.scalars(select(WechatIdentity).where(
-            WechatIdentity.account_id.in_(account_ids))):
-        mine.setdefault(identity.account_id, {})[identity.app] = identity
     minis = [i[WechatApp.MINIPROGRAM] for i in mine.values()
              if WechatApp.MINIPROGRAM in i and i[WechatApp.MINIPROGRAM].appid == mp_appid]
     unionids = {m.unionid for m in minis if m.unionid}
@@ -236,20 +242,34 @@ def deliver(outbox_id: int) -> str:
     """Push one outbox row to everyone it is for; safe to run any number of times, concurrently."""
     if not enabled():
         return "disabled"
-    return _deliver(outbox_id, first_try=True)
+    # What this job loads stays loaded across its own commits (no reload after each one);
+    # every read that decides something is a fresh one (populate_existing, row lock).
+    session = db.session()
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        return _deliver(outbox_id, first_try=True)
+    except BaseException:
+        session.rollback()  # a worker's session serves its next job: leave it clean
+        raise
+    finally:
+        session.expire_on_commit = expire_on_commit
+        session.expire_all()
 
 
 def _deliver(outbox_id: int, first_try: bool) -> str:
     cfg = config()
     now = utcnow()
     # The outbox row's lock serialises planning and claiming (MariaDB; SQLite serialises writers).
-    outbox = db.session.scalar(select(OutboxMessage).where(
-        OutboxMessage.id == outbox_id).with_for_update())
+    outbox = db.session.scalar(
+        select(OutboxMessage).options(joinedload(OutboxMessage.notification))
+        .where(OutboxMessage.id == outbox_id).with_for_update()
+        .execution_options(populate_existing=True))
     if outbox is None or outbox.status != OutboxStatus.PENDING:
         db.session.rollback()
         return "done"
-    rows = list(db.session.scalars(select(Delivery).where(
-        Delivery.outbox_id == outbox_id).order_by(Delivery.id)))
+    rows = [] if outbox.attempts == 0 else list(db.session.scalars(  # never run: nothing planned
+        select(Delivery).where(Delivery.outbox_id == outbox_id).order_by(Delivery.id)
+        .execution_options(populate_existing=True)))
     if rows:
         claimed = _claim(outbox, rows, cfg, now)
     else:

@@ -26,6 +26,7 @@ from typing import Any
 
 from flask import current_app, has_app_context
 from rq import Queue
+from rq.job import Job, JobStatus
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
@@ -38,7 +39,7 @@ log = logging.getLogger("wq.outbox")
 
 _NEW_ROWS = "wq_outbox_new"  # session.info key: {outbox id: priority} flushed in this transaction
 JOB_TIMEOUT = 300
-RESULT_TTL = 60
+RESULT_TTL = 0  # the outcome is in the database; keep nothing in Redis
 FAILURE_TTL = 7 * 86400
 
 
@@ -66,12 +67,18 @@ def enqueue(rows: Iterable[tuple[int, int]]) -> int:
             for i in ids:
                 job = queue.enqueue_call(deliver, args=(i,), description=f"deliver outbox #{i}",
                                          **options)
-                if job.is_failed:
-                    result = job.latest_result()
-                    log.error("inline delivery of outbox #%s failed:\n%s", i,
-                              result.exc_string if result else "?")
+                if job.get_status(refresh=False) == JobStatus.FAILED:  # RQ caught it: say so
+                    log.error("inline delivery of outbox #%s failed:\n%s", i, _exc_string(job))
         count += len(ids)
     return count
+
+
+def _exc_string(job: Job) -> str:
+    try:
+        result = job.latest_result()
+    except Exception:  # noqa: BLE001 — only for the log line
+        return "?"
+    return (result.exc_string if result else None) or "?"
 
 
 # -- the relay --------------------------------------------------------------------------------
@@ -110,7 +117,11 @@ def relay_due(limit: int | None = None) -> int:
     if not enabled():
         log.debug("outbox relay: no WeChat app configured; rows wait")
         return 0
-    claimed = claim_due(limit)
+    try:
+        claimed = claim_due(limit)
+    except BaseException:
+        db.session.rollback()
+        raise
     if not claimed:
         return 0
     try:
