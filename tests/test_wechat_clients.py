@@ -166,3 +166,16 @@ def test_miniprogram_code_image_and_scene_check(live):
     with pytest.raises(WeChatClientException) as info:
         miniprogram_client().wxa.get_wxa_code_unlimited("x" * 33)
     assert info.value.errcode == 40169
+
+
+def test_a_repeated_client_msg_id_is_sent_once(live):
+    """Does a retried template send with the same client_msg_id get the first msgid back and
+    reach the user once, as WeChat de-duplicates it?"""
+    client = official_client()
+    body = {"touser": OPENID, "template_id": "TPL_INVITATION_RECEIVED",
+            "data": {"thing1": {"value": "星辰软件"}}, "client_msg_id": "wq-outbox-1-dedupe"}
+    first = client.post("message/template/send", data=body)
+    second = client.post("message/template/send", data=body)
+    assert first["errcode"] == second["errcode"] == 0 and first["msgid"] == second["msgid"]
+    page = live.test_client().get("/_emulator/").get_data(as_text=True)
+    assert page.count("星辰软件") == 1

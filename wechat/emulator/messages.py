@@ -81,9 +81,17 @@ def template_send():
         raise EmuError(47001)
     if following(body["touser"]) is False:
         raise EmuError(43004)
+    client_msg_id = body.get("client_msg_id")
+    seen = key("client-msg", body["touser"], client_msg_id) if client_msg_id else None
+    if seen and (first := store().get(seen)) is not None:
+        # WeChat de-duplicates a repeated client_msg_id: the first msgid, nothing sent again.
+        return jsonify({"errcode": 0, "errmsg": "ok", "msgid": int(first)})
     if not _within_daily_quota(appid):
         raise EmuError(45009)
-    msgid = _record("template", appid, body, url=body.get("url"), miniprogram=mini)
+    msgid = _record("template", appid, body, url=body.get("url"), miniprogram=mini,
+                    client_msg_id=client_msg_id)
+    if seen:
+        store().set(seen, msgid, ex=600)
     return jsonify({"errcode": 0, "errmsg": "ok", "msgid": msgid})
 
 
