@@ -286,3 +286,29 @@ def test_logout_ends_only_this_token(wx, world, redis_client):
     bound = bind_student(wx, redis_client, world.student, "mp-bye")
     assert wx.post(f"{API}/auth/logout", headers=bearer(bound["token"])).status_code == 200
     assert wx.get(f"{API}/student/home", headers=bearer(bound["token"])).status_code == 401
+
+
+def test_following_the_official_account_after_binding_links_the_same_person(emu, emu_app, world,
+                                                                             db_session, monkeypatch):
+    """A student bound in the mini-program later follows the official account: is the follower's
+    identity linked to the student's account (via user/info's unionid), so pushes can reach them?"""
+    from app.models import WechatIdentity
+    from app.services import binding
+    from wechat import clients
+    from wechat.emulator.core import unionid_for
+
+    class FakeUsers:  # user/info itself is covered by the emulator's tests
+        def get(self, openid):
+            return {"subscribe": 1, "openid": openid, "unionid": unionid_for(openid)}
+
+    monkeypatch.setattr(clients, "official_client", lambda: type("C", (), {"user": FakeUsers()})())
+    with emu_app.app_context():
+        mini = binding.upsert_identity(WechatApp.MINIPROGRAM, emu_app.config["WECHAT"]["MINIPROGRAM"]["APPID"],
+                                       "mp-follow", unionid_for("mp-follow"))
+        mini.account_id = world.student_account.id
+        db_session.commit()
+    answer = emu.post("/_emulator/control/simulate-event", json={"openid": "oa-follow", "event": "subscribe"})
+    assert answer.status_code == 200
+    official = db_session.scalar(select(WechatIdentity).where(WechatIdentity.openid == "oa-follow"))
+    assert official is not None and official.follows
+    assert official.account_id == world.student_account.id

@@ -317,3 +317,20 @@ def _unbind(account_id: int, ip: str | None) -> list[int]:
     audit("unbind", account_id, identities[0].id, ip, identities=[i.id for i in identities])
     return [i.id for i in identities]
 
+
+
+def link_follower(appid: str, openid: str, follows: bool) -> None:
+    """A new follower of the official account (an RQ job after the callback): learn its unionid
+    from user/info, so that a person already bound in the mini-program is the same account and
+    template messages reach them."""
+    if not follows:
+        return
+    from wechat.clients import official_client
+
+    try:
+        info = official_client().user.get(openid)
+    except (WeChatClientException, wx_errors.WeChatError) as exc:
+        log.warning("user/info for a new follower failed (%s); linking waits for their next visit", exc)
+        return
+    if info.get("unionid"):
+        upsert_identity(WechatApp.OFFICIAL, appid, openid, info["unionid"])

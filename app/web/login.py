@@ -57,6 +57,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(phone.bp)
     hooks.on_scan(phone.on_login_scan)
+    from app.services.binding import link_follower
+
+    hooks.on_follow(link_follower)
 
 
 def _forget_previous_request() -> None:
