@@ -73,7 +73,7 @@ function employerRows(e = {}) {
 }
 
 function flowRows(flow = []) {
-  return flow.map((f, key) => ({ key, at: dateTime(f.at), actor: f.actor, label: f.state_label, remark: f.remark || '' }))
+  return flow.map((f, key) => ({ key, at: dateTime(f.at), actor: f.actor, label: f.action_label || f.state_label, remark: f.remark || '' }))
 }
 
 module.exports = { dateTime, slashDate, educationLevel, termRows, archiveRows, hukouRows, employerRows, flowRows }
