@@ -72,7 +72,7 @@ test('confirming POSTs accept with {revision, confirm: true} and an Idempotency-
   expect(page.querySelector('#accept-dialog')).toBeUndefined()
   expect(text(page, '#state')).toBe('学生已应约，等待学院审核')
   expect(page.querySelector('#accept-btn')).toBeUndefined()
-  expect(text(page, '#flow')).toMatch(/学生已应约，等待学院审核\s*· 欧彤欣/)
+  expect(text(page, '#flow')).toMatch(/学生同意签约，提交审核\s*· 欧彤欣/)
   expect(wx.showToast).toHaveBeenCalledWith(expect.objectContaining({ title: '已同意签约，等待学校审核' }))
 })
 
