@@ -153,3 +153,13 @@ def test_deadline_passed_reads_as_failed(world, client):
     with time_machine.travel(utcnow() + timedelta(days=6, hours=22), tick=False):
         items = hr.get("/employer/invitations?status=signing_failed").get_json()["items"]
         assert [i["id"] for i in items] == [inv] and items[0]["state"] == "expired"
+
+
+def test_student_home_lists_the_employers_termination_requests(world, client):
+    """Does the student's first screen name the termination request waiting for their answer?"""
+    inv = _effective(world, world.student, world.student_account)
+    t = terminations.request_termination(world.actor(world.hr), inv, "岗位调整", True)
+    home = ApiClient(client, world.student_account).get("/student/home").get_json()
+    assert home["pending_terminations"] == 1
+    assert home["waiting_terminations"][0]["termination_id"] == t.id
+    assert home["waiting_terminations"][0]["reason"] == "岗位调整"

@@ -94,3 +94,21 @@ def test_notifications_inbox_and_read(world, client):
     assert inbox["items"][0]["page"].startswith("pages/student/invitation/detail?id=")
     assert student.post("/notifications/read", {}).get_json()["marked"] == 1
     assert student.get("/notifications").get_json()["unread"] == 0
+
+
+def test_redis_down_is_a_503_not_a_crash(world, client, monkeypatch):
+    """With Redis unreachable, does the API answer 503 SERVICE_UNAVAILABLE with Retry-After?"""
+    import redis
+
+    from app.extensions import redis_ext
+
+    token_client = ApiClient(client, world.student_account)
+
+    def unreachable(*args, **kwargs):
+        raise redis.exceptions.ConnectionError("Redis is down")
+
+    monkeypatch.setattr(type(redis_ext.client), "get", unreachable)
+    response = token_client.get("/student/home")
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "SERVICE_UNAVAILABLE"
+    assert response.headers["Retry-After"] == "5"

@@ -60,7 +60,7 @@ BODIES = {
     "api.accept": lambda world: {"revision": 1, "confirm": True},
     "api.reject": lambda world: {"reason": "已有其他打算"},
     "api.accept_revision": lambda world: {"revision": 2},
-    "api.decline_revision": lambda world: {},
+    "api.decline_revision": lambda world: {"revision": 2},
     "api.send_invitations": lambda world: {"student_ids": [world.student.id], "terms": terms_json()},
     "api.preview": lambda world: {"student_id": world.student.id, "terms": terms_json()},
     "api.modify": lambda world: terms_json(position="高级软件工程师"),

@@ -205,3 +205,22 @@ def test_only_favourites_or_searched_students_can_be_invited(world, db_session):
         invitations.preview_letter(world.actor(world.hr), stranger.id, world.terms())
     remember_found(world.employer.id, [stranger.id])
     assert invitations.send_invitations(world.actor(world.hr), [stranger.id], world.terms())[0].ok
+
+
+def test_declining_a_modification_keeps_the_accepted_terms(world):
+    """Does 不同意修改 keep the agreement in review with the terms the student accepted, and
+    refuse an answer about a modification the student has not seen?"""
+    inv_id = invite(world)
+    student = world.actor(world.student_account)
+    responses.accept_invitation(student, inv_id, 1, True)
+    invitations.modify_invitation(world.actor(world.hr), inv_id, world.terms(position="销售"))
+    invitations.modify_invitation(world.actor(world.hr), inv_id, world.terms(position="运营"))
+    with pytest.raises(Conflict) as exc:
+        responses.decline_revision(student, inv_id, revision=2)  # revision 3 is the one pending
+    assert exc.value.code == "STALE_REVISION"
+    inv = responses.decline_revision(student, inv_id, revision=3)
+    assert inv.state.value == "college_review" and inv.pending_revision_no is None
+    assert inv.current_revision_no == inv.accepted_revision_no == 1
+    from app.services.signing_flow import current_revision
+
+    assert current_revision(inv).terms["position"] == "软件工程师"

@@ -10,7 +10,7 @@ from spectree import Response
 from app.api import bp, spec
 from app.api.auth import roles_required
 from app.api.conventions import decode_cursor, encode_cursor
-from app.api.schemas_common import ErrorEnvelope
+from app.api.schemas_common import ERRORS
 from app.clock import iso_china
 from app.domain.errors import InvalidInput
 from app.domain.events import EVENTS
@@ -20,7 +20,6 @@ from app.services import delivery_admin
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 MAX_ID = 2**63 - 1
 EventName = Literal[tuple(EVENTS)]  # type: ignore[valid-type]
-ERRORS = {f"HTTP_{code}": ErrorEnvelope for code in (400, 401, 403)}
 
 
 class DeliveryQuery(BaseModel):

@@ -14,7 +14,7 @@ from spectree import Response
 from app.api import bp, spec
 from app.api.auth import current_account, current_session, issue_token, revoke_token
 from app.api.conventions import idempotent
-from app.api.schemas_common import ErrorEnvelope, Ok
+from app.api.schemas_common import ERRORS, Ok
 from app.domain.errors import Forbidden
 from app.domain.identity import id_number_error
 from app.extensions import db
@@ -23,7 +23,6 @@ from app.models.wechat import WechatApp, WechatIdentity
 from app.pii import mask_phone
 from app.services import binding, qrlogin
 
-ERRORS = {f"HTTP_{code}": ErrorEnvelope for code in (400, 401, 403, 404, 409, 429, 503)}
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.api import bp, spec
 from app.api.auth import current_actor, roles_required
 from app.api.conventions import idempotent, paginate
-from app.api.schemas_common import ErrorEnvelope
+from app.api.schemas_common import ERRORS
 from app.api.schemas_signing import (InvitationCreate, InvitationDetail, InvitationList, Preview,
                                      PreviewBody, SendResults)
 from app.api.serializers import invitation_detail, invitation_summary
@@ -26,7 +26,6 @@ from app.services.employer_lists import EmployerFilter
 from app.services.flow import flow_of
 from app.services.signing_flow import accepted_revision, current_revision, load_for
 
-ERRORS = {f"HTTP_{code}": ErrorEnvelope for code in (400, 401, 403, 404, 409)}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

@@ -12,14 +12,13 @@ from typing_extensions import Annotated
 from app.api import bp, spec
 from app.api.auth import current_actor, issue_token, roles_required
 from app.api.conventions import idempotent, paginate
-from app.api.schemas_common import ErrorEnvelope, Id
+from app.api.schemas_common import ERRORS, ErrorEnvelope, Id
 from app.clock import iso_china
 from app.domain.errors import InvalidInput
 from app.domain.terms import ArchiveTerms, Phone, Text50, Text100, Text200
 from app.models import Favorite
 from app.services import archive, employers, favorites, search, uploads
 
-ERRORS = {f"HTTP_{code}": ErrorEnvelope for code in (400, 401, 403, 404, 409)}
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATUS_LABELS = {"pending": "待审核", "approved": "已认证", "rejected": "认证未通过"}
@@ -226,8 +225,7 @@ def submit_verification(form: EvidenceForm):
 
 @bp.get("/employer/students/search")
 @roles_required("employer_user")
-@spec.validate(query=SearchQuery, resp=Response(HTTP_200=SearchResult, HTTP_429=ErrorEnvelope,
-                                                **ERRORS), tags=["employer"])
+@spec.validate(query=SearchQuery, resp=Response(HTTP_200=SearchResult, **ERRORS), tags=["employer"])
 def search_students(query: SearchQuery):
     """Find a student by school code, cohort, name and phone or ID number, all exact."""
     key = search.StudentKey(query.school_code, query.cohort, query.name, query.phone_or_id)
@@ -278,8 +276,7 @@ def favorites_template():
 @bp.post("/employer/favorites/import")
 @roles_required("employer_user")
 @spec.validate(form=ImportForm, resp=Response(
-    HTTP_200=ImportResult, HTTP_413=ErrorEnvelope, HTTP_415=ErrorEnvelope, HTTP_429=ErrorEnvelope,
-    **ERRORS), tags=["employer"])
+    HTTP_200=ImportResult, HTTP_413=ErrorEnvelope, HTTP_415=ErrorEnvelope, **ERRORS), tags=["employer"])
 def import_favorites(form: ImportForm):
     """Batch import from the template: matching rows are added, every row gets a result."""
     content = uploads.read_limited(form.file if form else None, favorites.MAX_IMPORT_BYTES,

@@ -28,3 +28,7 @@ class PageQuery(BaseModel):
 
 class Ok(BaseModel):
     ok: bool = True
+
+
+# The error statuses every endpoint may answer, documented once for the OpenAPI document.
+ERRORS = {f"HTTP_{code}": ErrorEnvelope for code in (400, 401, 403, 404, 409, 422, 429, 503)}

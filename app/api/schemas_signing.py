@@ -93,12 +93,22 @@ class RevisionBody(BaseModel):
     revision: int = Field(ge=1, le=10_000)
 
 
+class WaitingTermination(BaseModel):
+    """An employer's termination request waiting for the student's answer."""
+    termination_id: int
+    invitation_id: int
+    employer_name: str
+    reason: str
+    requested_at: str
+
+
 class StudentHome(BaseModel):
     profile: StudentPart
     destination: Optional[InvitationSummary] = None
     open_invitations: int
     pending_revisions: int
     pending_terminations: int
+    waiting_terminations: list[WaitingTermination] = []
     unread_notifications: int
 
 

@@ -7,11 +7,11 @@ from spectree import Response
 from app.api import bp, spec
 from app.api.auth import current_account, current_actor, roles_required
 from app.api.conventions import idempotent, paginate
-from app.api.schemas_common import ErrorEnvelope
+from app.api.schemas_common import ERRORS
 from app.api.schemas_signing import (AcceptBody, InvitationDetail, InvitationList, RejectBody,
-                                     RevisionBody, StatusQuery, StudentHome)
+                                     RevisionBody, StatusQuery, StudentHome, WaitingTermination)
 from app.api.serializers import invitation_detail, invitation_summary, student_view
-from app.clock import utcnow
+from app.clock import iso_china, utcnow
 from app.extensions import db
 from app.models import (ActiveDestination, Invitation, InvitationState, Notification, Party,
                         RecipientType, Termination, TerminationState)
@@ -19,7 +19,6 @@ from app.services import responses
 from app.services.flow import flow_of
 from app.services.signing_flow import accepted_revision, current_revision, load_for
 
-ERRORS = {f"HTTP_{code}": ErrorEnvelope for code in (401, 403, 404, 409)}
 
 
 def _detail(invitation_id: int) -> dict:
@@ -46,21 +45,24 @@ def student_home():
         Invitation.deadline_at > utcnow()))
     pending_revisions = db.session.scalar(select(func.count()).select_from(Invitation).where(
         Invitation.student_id == student.id, Invitation.pending_revision_no.is_not(None)))
-    pending_terminations = db.session.scalar(select(func.count()).select_from(Termination).where(
+    waiting = db.session.scalars(select(Termination).where(
         Termination.student_id == student.id, Termination.initiated_by == Party.EMPLOYER,
-        Termination.state == TerminationState.AWAITING_PARTY))
+        Termination.state == TerminationState.AWAITING_PARTY).order_by(Termination.id)).all()
     unread = db.session.scalar(select(func.count()).select_from(Notification).where(
         Notification.recipient_type == RecipientType.STUDENT, Notification.recipient_id == student.id,
         Notification.read_at.is_(None)))
     return StudentHome(profile=student_view(student, current_actor()), destination=destination,
                        open_invitations=open_count, pending_revisions=pending_revisions,
-                       pending_terminations=pending_terminations, unread_notifications=unread)
+                       pending_terminations=len(waiting), unread_notifications=unread,
+                       waiting_terminations=[WaitingTermination(
+                           termination_id=t.id, invitation_id=t.invitation_id,
+                           employer_name=t.invitation.employer.name, reason=t.reason,
+                           requested_at=iso_china(t.created_at)) for t in waiting])
 
 
 @bp.get("/student/invitations")
 @roles_required("student")
-@spec.validate(query=StatusQuery, resp=Response(HTTP_200=InvitationList, HTTP_400=ErrorEnvelope,
-                                                **ERRORS), tags=["student"])
+@spec.validate(query=StatusQuery, resp=Response(HTTP_200=InvitationList, **ERRORS), tags=["student"])
 def student_invitations(query: StatusQuery):
     """My invitations, newest first; status=open|done|all."""
     actor = current_actor()
@@ -103,8 +105,7 @@ def student_invitation(invitation_id: int):
 @bp.post("/student/invitations/<int:invitation_id>/accept")
 @roles_required("student")
 @idempotent
-@spec.validate(json=AcceptBody, resp=Response(HTTP_200=InvitationDetail, HTTP_400=ErrorEnvelope,
-                                              **ERRORS), tags=["student"])
+@spec.validate(json=AcceptBody, resp=Response(HTTP_200=InvitationDetail, **ERRORS), tags=["student"])
 def accept(invitation_id: int, json: AcceptBody):
     """同意签约: the latest revision, with the double confirmation."""
     responses.accept_invitation(current_actor(), invitation_id, json.revision, json.confirm)
@@ -114,8 +115,7 @@ def accept(invitation_id: int, json: AcceptBody):
 @bp.post("/student/invitations/<int:invitation_id>/reject")
 @roles_required("student")
 @idempotent
-@spec.validate(json=RejectBody, resp=Response(HTTP_200=InvitationDetail, HTTP_400=ErrorEnvelope,
-                                              **ERRORS), tags=["student"])
+@spec.validate(json=RejectBody, resp=Response(HTTP_200=InvitationDetail, **ERRORS), tags=["student"])
 def reject(invitation_id: int, json: RejectBody):
     """拒绝签约, with an optional reason the employer sees."""
     responses.reject_invitation(current_actor(), invitation_id, json.reason)
@@ -125,8 +125,7 @@ def reject(invitation_id: int, json: RejectBody):
 @bp.post("/student/invitations/<int:invitation_id>/revision/accept")
 @roles_required("student")
 @idempotent
-@spec.validate(json=RevisionBody, resp=Response(HTTP_200=InvitationDetail, HTTP_400=ErrorEnvelope,
-                                                **ERRORS), tags=["student"])
+@spec.validate(json=RevisionBody, resp=Response(HTTP_200=InvitationDetail, **ERRORS), tags=["student"])
 def accept_revision(invitation_id: int, json: RevisionBody):
     """Agree to the employer's modification; the agreement is reviewed again."""
     responses.accept_revision(current_actor(), invitation_id, json.revision)
@@ -136,9 +135,9 @@ def accept_revision(invitation_id: int, json: RevisionBody):
 @bp.post("/student/invitations/<int:invitation_id>/revision/decline")
 @roles_required("student")
 @idempotent
-@spec.validate(resp=Response(HTTP_200=InvitationDetail, **ERRORS), tags=["student"])
-def decline_revision(invitation_id: int):
-    """Keep the accepted terms; the modification is set aside."""
-    responses.decline_revision(current_actor(), invitation_id)
+@spec.validate(json=RevisionBody, resp=Response(HTTP_200=InvitationDetail, **ERRORS), tags=["student"])
+def decline_revision(invitation_id: int, json: RevisionBody):
+    """Keep the accepted terms; the modification the student read (revision) is set aside."""
+    responses.decline_revision(current_actor(), invitation_id, json.revision)
     return InvitationDetail(**_detail(invitation_id))
 

@@ -10,13 +10,12 @@ from sqlalchemy import select
 from app.api import bp, spec
 from app.api.auth import current_actor, roles_required
 from app.api.conventions import idempotent, paginate
-from app.api.schemas_common import ErrorEnvelope
+from app.api.schemas_common import ERRORS
 from app.clock import iso_china
 from app.domain import termination as rules
 from app.models import Termination
 from app.services import terminations as service
 
-ERRORS = {f"HTTP_{code}": ErrorEnvelope for code in (400, 401, 403, 404, 409)}
 PARTIES = ("student", "employer_user")
 
 

@@ -81,10 +81,12 @@ def accept_revision(actor: Actor, invitation_id: int, revision: int):
 
 
 @transactional
-def decline_revision(actor: Actor, invitation_id: int):
-    """The student keeps the terms already accepted; the modification is set aside."""
+def decline_revision(actor: Actor, invitation_id: int, revision: int):
+    """The student keeps the terms already accepted; the modification read is set aside."""
     invitation = load_for(actor, invitation_id, lock=True)
     pending = _pending_revision(invitation)
+    if revision != pending.number:
+        raise Conflict("STALE_REVISION", "单位已再次修改邀请函，请查看最新内容")
     pending.status = RevisionStatus.DECLINED
     pending.answered_at = utcnow()
     invitation.pending_revision_no = None

@@ -32,9 +32,9 @@ function acceptRevision(id, revision, opts = {}) {
   return request({ method: 'POST', path: `${base(id)}/revision/accept`, data: { revision }, idempotencyKey: opts.idempotencyKey })
 }
 
-// 不同意修改: the accepted terms stay.
-function declineRevision(id, opts = {}) {
-  return request({ method: 'POST', path: `${base(id)}/revision/decline`, idempotencyKey: opts.idempotencyKey })
+// 不同意修改: the accepted terms stay; revision names the modification the student read.
+function declineRevision(id, revision, opts = {}) {
+  return request({ method: 'POST', path: `${base(id)}/revision/decline`, data: { revision }, idempotencyKey: opts.idempotencyKey })
 }
 
 const termination = id => `/student/terminations/${encodeURIComponent(id)}`

@@ -184,6 +184,7 @@ test('不同意修改 POSTs the decline', async () => {
   await flush()
   const post = calls.find(c => c.method === 'POST')
   expect(post.path).toBe('/student/invitations/12/revision/decline')
+  expect(post.data).toEqual({ revision: fixture('invitation_revision_pending').revision })
   expect(post.header['Idempotency-Key']).toBeTruthy()
   expect(text(page, '#terms')).toContain('转正起薪10000 元/月')
 })

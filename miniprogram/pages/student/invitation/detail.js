@@ -95,8 +95,9 @@ Page({
   },
 
   declineRevision() {
+    const { revision } = this.data.detail
     return confirmModal({ title: '不同意修改', content: '不同意则继续按你已同意的原邀约内容执行。确定吗？' })
-      .then(ok => ok && this.answer('revision', key => student.declineRevision(this.id, { idempotencyKey: key }), '已保留原邀约内容'))
+      .then(ok => ok && this.answer('revision', key => student.declineRevision(this.id, revision, { idempotencyKey: key }), '已保留原邀约内容'))
   },
 
   // One answer: a network failure keeps the dialog and the Idempotency-Key for a retry;
