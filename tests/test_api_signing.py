@@ -112,3 +112,15 @@ def test_redis_down_is_a_503_not_a_crash(world, client, monkeypatch):
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "SERVICE_UNAVAILABLE"
     assert response.headers["Retry-After"] == "5"
+
+
+def test_letter_names_its_dictionary_codes(world, client, dicts):
+    """Does the letter carry the names of its job category and region, not just codes?"""
+    hr = ApiClient(client, world.hr)
+    terms = terms_json(work_region_code="430100")
+    inv_id = hr.post("/employer/invitations", {"student_ids": [world.student.id],
+                                               "terms": terms}).get_json()["results"][0]["invitation_id"]
+    labels = ApiClient(client, world.student_account).get(f"/student/invitations/{inv_id}").get_json()["labels"]
+    assert labels["job_category"] == "工程技术人员"
+    assert labels["employer_industry"].startswith("信息传输")
+    assert labels["work_region"] == "长沙市"

@@ -61,6 +61,8 @@ class InvitationDetail(InvitationSummary):
     terms: dict[str, Any]
     employer: dict[str, Any]
     student: StudentPart
+    # Names of the dictionary codes above: job_category, work_region, employer_nature, …
+    labels: dict[str, str] = {}
     signing_notice: str
     confirmation_text: str
     accepted_revision: Optional[int] = None

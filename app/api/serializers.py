@@ -58,6 +58,20 @@ def flow_view(entries: list[FlowEntry]) -> list[dict[str, Any]]:
              "remark": e.remark} for e in entries]
 
 
+def code_labels(revision: InvitationRevision) -> dict[str, str]:
+    """Names for the dictionary codes in the letter, so no client needs the dictionaries."""
+    from app.services.dictionaries import names_of
+
+    employer = revision.employer_snapshot
+    return names_of({
+        "job_category": ("job_category", revision.terms.get("job_category_code")),
+        "work_region": ("region", revision.terms.get("work_region_code")),
+        "employer_nature": ("unit_nature", employer.get("nature_code")),
+        "employer_industry": ("industry", employer.get("industry_code")),
+        "employer_region": ("region", employer.get("region_code")),
+    })
+
+
 def invitation_detail(invitation: Invitation, revision: InvitationRevision,
                       flow: list[FlowEntry], viewer: Actor,
                       accepted: InvitationRevision | None = None) -> dict[str, Any]:
@@ -71,6 +85,7 @@ def invitation_detail(invitation: Invitation, revision: InvitationRevision,
         "student": student_view(invitation.student, viewer),
         "signing_notice": rules.SIGNING_NOTICE,
         "confirmation_text": rules.CONFIRMATION_TEXT,
+        "labels": code_labels(revision),
         "accepted_revision": invitation.accepted_revision_no,
         "accepted_terms": accepted.terms if accepted is not None else None,
         "last_remark": invitation.last_remark,

@@ -50,3 +50,14 @@ def load_dictionaries(directory: Path = DICT_DIR) -> list[LoadResult]:
 def dictionary_codes(kind: str) -> set[str]:
     return set(db.session.scalars(
         select(DictEntry.code).where(DictEntry.kind == kind, DictEntry.is_active.is_(True))))
+
+
+def names_of(wanted: dict[str, tuple[str, str | None]]) -> dict[str, str]:
+    """Names for codes, in one query: {label key: (kind, code)} -> {label key: name}."""
+    pairs = {(kind, code) for kind, code in wanted.values() if code}
+    if not pairs:
+        return {}
+    rows = db.session.execute(select(DictEntry.kind, DictEntry.code, DictEntry.name).where(
+        DictEntry.kind.in_({k for k, _ in pairs}), DictEntry.code.in_({c for _, c in pairs}))).all()
+    names = {(kind, code): name for kind, code, name in rows}
+    return {key: names[pair] for key, pair in wanted.items() if pair in names}

@@ -30,7 +30,7 @@ test('shows the letter as the API wrote it, the terms, archive/hukou, 签约须�
   expect(text(page, '#letter')).toContain('我单位拟录用（聘用）你为 软件工程师 岗位员工，请于2026/06/07日24时之前反馈')
   expect(text(page, '#state')).toBe('单位发起邀约')
   const terms = text(page, '#terms')
-  ;['试用期60 天', '试用起薪8000 元/月', '转正起薪10000 元/月', '违约金3000 元', '报到期限2026/07/15', '签约联系人王经理'].forEach(t => expect(terms).toContain(t))
+  ;['工作职位类别工程技术人员', '实际工作地点长沙市 长沙市岳麓区麓谷大道658号', '试用期60 天', '试用起薪8000 元/月', '转正起薪10000 元/月', '违约金3000 元', '报到期限2026/07/15', '签约联系人王经理'].forEach(t => expect(terms).toContain(t))
   expect(text(page, '#supplement')).toBe('补充条款：入职后缴纳五险一金，提供人才公寓。')
   expect(text(page, '#archive')).toContain('档案接收签约单位接收')
   expect(text(page, '#archive')).toContain('户口接收不接收')

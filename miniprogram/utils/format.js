@@ -23,9 +23,11 @@ function rows(pairs) {
 }
 
 // The letter's terms table (the order of the paper letter).
-function termRows(t = {}) {
+function termRows(t = {}, labels = {}) {
   const unit = (v, u) => (present(v) ? `${v} ${u}` : '')
+  const place = [labels.work_region, t.work_address].filter(present).join(' ')
   return rows([
+    ['工作职位类别', labels.job_category],
     ['拟聘用职位', t.position],
     ['试用期', unit(t.probation_days, '天')],
     ['试用起薪', unit(t.probation_salary, '元/月')],
@@ -33,7 +35,7 @@ function termRows(t = {}) {
     ['违约金', unit(t.liquidated_damages, '元')],
     ['报到地点', t.report_place],
     ['报到期限', slashDate(t.report_deadline)],
-    ['实际工作地点', t.work_address || t.work_region_code],
+    ['实际工作地点', place || t.work_region_code],
     ['签约联系人', t.contact_name],
     ['联系电话', t.contact_phone],
     ['反馈有效期', unit(t.feedback_days, '天')],

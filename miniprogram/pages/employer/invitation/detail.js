@@ -17,7 +17,7 @@ Page({
       .then(detail => this.setData({
         detail,
         view: {
-          terms: fmt.termRows(detail.terms),
+          terms: fmt.termRows(detail.terms, detail.labels),
           archive: fmt.archiveRows(detail.terms.archive).concat(fmt.hukouRows(detail.terms.archive)),
           flow: fmt.flowRows(detail.flow),
           education: fmt.educationLevel(detail.student.education_level),

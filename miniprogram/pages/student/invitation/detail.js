@@ -45,7 +45,7 @@ Page({
     this.setData({
       detail,
       view: {
-        terms: fmt.termRows(detail.terms),
+        terms: fmt.termRows(detail.terms, detail.labels),
         archive: fmt.archiveRows(archive),
         hukou: fmt.hukouRows(archive),
         employer: fmt.employerRows(detail.employer),
