@@ -62,11 +62,13 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     import wechat
     from app import api
+    from app import web
     from app.web import login as web_login
     from app.web.health import bp as health_bp
 
     app.register_blueprint(health_bp)
     web_login.init_app(app)  # CSRF before wechat.init_app, which exempts its blueprints from it
+    web.init_app(app)  # the desktop pages
     api.init_app(app)
     wechat.init_app(app)
 
