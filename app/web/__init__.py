@@ -8,9 +8,9 @@ _children_registered = False
 
 def children() -> list[Blueprint]:
     """Each desktop feature's blueprint; add yours here (registered under ``web``)."""
-    from app.web import work
+    from app.web import review, review_employers, work
 
-    return [work.bp]
+    return [work.bp, review.bp, review_employers.bp]
 
 
 def init_app(app: Flask) -> None:
