@@ -36,7 +36,7 @@ def test_signing_review_at_both_levels(page, live_world, committing_db):
     world = live_world
     first = accepted(world)
     second = accepted(world, student=world.student2)
-    from app.services import invitations, responses
+    from app.services import invitations
 
     other = invitations.send_invitations(world.actor(world.other_hr), [world.other_college_student.id],
                                          world.terms())[0].invitation_id

@@ -56,10 +56,10 @@ def approve_many(actor: Actor, ids: list[int], progress=None) -> list[ItemResult
                 else f"#{invitation_id}"
             results.append(ItemResult(invitation_id, False, label, exc.message))
         else:
+            effective = invitation.state.value == "effective"
+            message = f"已生效，协议书编号 {invitation.agreement_no}" if effective else "审核通过"
             results.append(ItemResult(invitation_id, True, labels.get(invitation_id, f"#{invitation_id}"),
-                                      "已生效，协议书编号 " + invitation.agreement_no if invitation.agreement_no
-                                      and invitation.state.value == "effective" else "审核通过",
-                                      invitation.agreement_no))
+                                      message, invitation.agreement_no))
         if progress is not None:
             progress(done + 1, len(ids))
     return results

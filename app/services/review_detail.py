@@ -19,8 +19,19 @@ from app.domain import termination as termination_rules
 from app.domain.actors import Actor
 from app.domain.errors import Forbidden, InvalidInput, NotFound
 from app.extensions import db
-from app.models import (AccountEvent, Employer, EmployerEvidence, FlowEntry, InterventionEvidence,
-                        Invitation, InvitationRevision, School, Student, Termination, TerminationState)
+from app.models import (
+    AccountEvent,
+    Employer,
+    EmployerEvidence,
+    FlowEntry,
+    InterventionEvidence,
+    Invitation,
+    InvitationRevision,
+    School,
+    Student,
+    Termination,
+    TerminationState,
+)
 from app.pii import mask_id_number, mask_phone
 from app.services import review_queue, uploads
 from app.services.dictionaries import names_of
@@ -216,7 +227,8 @@ def _labels(revision: InvitationRevision, employer: Employer) -> dict[str, str]:
 
 def _evidence(invitation_id: int, employer_id: int) -> list[dict[str, Any]]:
     """The employer's verification scans and the school's intervention evidence (one query each)."""
-    items = [{"kind": "employer", "id": e.id, "label": "营业执照" if e.kind.value == "licence" else "授权委托书"}
+    names = {"licence": "营业执照", "authorisation": "授权委托书"}
+    items = [{"kind": "employer", "id": e.id, "label": names[e.kind.value]}
              for e in db.session.scalars(select(EmployerEvidence).where(
                  EmployerEvidence.employer_id == employer_id).order_by(EmployerEvidence.id))]
     items += [{"kind": "intervention", "id": e.id, "label": "强制解约证明材料"}

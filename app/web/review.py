@@ -14,8 +14,16 @@ from flask import Blueprint, flash, request, send_file, url_for
 
 from app.domain import signing as signing_rules
 from app.domain.errors import InvalidInput
-from app.services import (long_work, review_actions, review_batch, review_detail, review_export,
-                          review_queue, reviews, terminations)
+from app.services import (
+    long_work,
+    review_actions,
+    review_batch,
+    review_detail,
+    review_export,
+    review_queue,
+    reviews,
+    terminations,
+)
 from app.services.review_queue import QueueFilter
 from app.web.base import REVIEWERS, back_to, current_actor, is_htmx, render, role_required
 
@@ -74,14 +82,15 @@ def _queue(kind: str):
     if request.method == "POST":
         if kind != "signings" or request.form.get("action") != "batch_approve":
             raise InvalidInput("UNKNOWN_ACTION", "不支持的操作")
-        ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
-        ids = review_batch.check_ids(ids)
+        ids = review_batch.check_ids([int(i) for i in request.form.getlist("ids")
+                                      if i.isdigit() and len(i) < 19])
         if len(ids) > review_batch.DIRECT_MAX:
             job = long_work.start(actor, "batch_approve_signings",
                                   {"ids": ids, "back_url": url_for(".signings", **_filter_args())})
             return back_to(url_for("web.work.job", job_id=job.id))
         batch_results = review_batch.approve_many(actor, ids)
-        flash(review_batch.summary(batch_results), "success" if all(r.ok for r in batch_results) else "warning")
+        all_ok = all(r.ok for r in batch_results)
+        flash(review_batch.summary(batch_results), "success" if all_ok else "warning")
     page_fn = review_queue.signings_page if kind == "signings" else review_queue.terminations_page
     page = page_fn(actor, f, request.args.get("cursor"))
     colleges, majors = review_queue.org_names(actor)
@@ -225,7 +234,8 @@ def termination(termination_id: int):
         raise InvalidInput("UNKNOWN_ACTION", "不支持的操作")
     detail = review_detail.termination_detail(actor, termination_id)
     return render("review/termination.html", t=detail, d=detail.signing, revealed={},
-                  labels=review_detail.ACTION_LABELS, warning=review_detail.TERMINATION_REJECTION_WARNING, dicts={})
+                  labels=review_detail.ACTION_LABELS, warning=review_detail.TERMINATION_REJECTION_WARNING,
+                  dicts={})
 
 
 
