@@ -39,6 +39,7 @@ def intervene(actor: Actor, invitation_id: int, action: str, reason: str | None,
     """作废 / 失效 / 撤回审核, each with a reason and an explicit confirmation."""
     if action not in INTERVENTIONS:
         raise InvalidInput("UNKNOWN_ACTION", "不支持的操作")
+    load_for(actor, invitation_id)  # 404 outside the reviewer's reach, before anything else
     _confirmed(confirm)
     return INTERVENTIONS[action](actor, invitation_id, reason or "")
 
@@ -47,10 +48,10 @@ def force_terminate(actor: Actor, invitation_id: int, reason: str | None, confir
                     evidence: FileStorage | None = None) -> Invitation:
     """强制解约 with optional evidence: the image is stored first and removed again if the
     termination is refused."""
+    load_for(actor, invitation_id)  # 404 outside the reviewer's reach, before the disk
     _confirmed(confirm)
     if actor.role != "school_reviewer":
         raise Forbidden("ACTION_NOT_ALLOWED", "只有学校审核员可以强制解约")
-    load_for(actor, invitation_id)  # 404 before touching the disk
     stored = None
     if isinstance(evidence, FileStorage) and evidence.filename:
         stored = uploads.save_image(evidence, field="evidence", label="证明材料")
@@ -64,8 +65,8 @@ def force_terminate(actor: Actor, invitation_id: int, reason: str | None, confir
 
 def invalidate_student_record(actor: Actor, invitation_id: int, reason: str | None, confirm: bool) -> int:
     """学籍失效 of the student of this agreement: every agreement not yet final becomes invalid."""
-    _confirmed(confirm)
     invitation = load_for(actor, invitation_id)
+    _confirmed(confirm)
     return interventions.invalidate_student(actor, invitation.student_id, reason or "")
 
 

@@ -14,6 +14,7 @@ from app.services import long_work, reviews
 
 MAX_BATCH = 500
 DIRECT_MAX = 20  # up to this many in the request; more as a long job
+API_MAX = 100  # the review API runs a batch in the request: phones send small ones
 
 
 @dataclass

@@ -145,8 +145,6 @@ def signing_detail(actor: Actor, invitation_id: int) -> SigningDetail:
     """Everything about one signing for its reviewer; 404 outside the reviewer's college/school."""
     _require_reviewer(actor)
     invitation = load_for(actor, invitation_id)
-    if invitation.state.value not in review_queue.AGREEMENT_STATES:
-        raise NotFound("INVITATION_NOT_FOUND", "邀约不存在或无权查看")
     student = db.session.scalar(select(Student).options(
         joinedload(Student.college), joinedload(Student.major), joinedload(Student.school))
         .where(Student.id == invitation.student_id))
