@@ -29,6 +29,8 @@ DEFAULTS: dict[str, Any] = {
     # PII: Fernet keys, newest first (older ones still decrypt); a separate key for the lookup hash.
     "PII_KEYS": [],
     "PII_HASH_KEY": "",
+    # Keys the flow log's hash chain (HMAC): a database writer without it cannot re-chain entries.
+    "FLOW_LOG_KEY": "",
     "TIMEZONE": "Asia/Shanghai",
     "LOG_LEVEL": "INFO",
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
@@ -38,7 +40,7 @@ DEFAULTS: dict[str, Any] = {
     "PROXY_COUNT": 0,  # reverse proxies whose X-Forwarded-* headers are trusted
 }
 
-SECRET_KEYS = ("SECRET_KEY", "PII_HASH_KEY")
+SECRET_KEYS = ("SECRET_KEY", "PII_HASH_KEY", "FLOW_LOG_KEY")
 
 
 def _parse_env_value(raw: str) -> Any:
@@ -104,6 +106,7 @@ def _load_or_create_dev_secrets(config: dict[str, Any], instance_path: Path) -> 
         stored = {
             "SECRET_KEY": secrets.token_urlsafe(32),
             "PII_HASH_KEY": secrets.token_urlsafe(32),
+            "FLOW_LOG_KEY": secrets.token_urlsafe(32),
             "PII_KEYS": [Fernet.generate_key().decode()],
         }
         instance_path.mkdir(parents=True, exist_ok=True)

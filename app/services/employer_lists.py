@@ -13,6 +13,7 @@ from sqlalchemy import Select, case, func, select
 
 from app.clock import CHINA, to_china, utcnow
 from app.domain import workbench
+from app.domain.signing import is_overdue
 from app.domain.actors import Actor
 from app.domain.identity import normalize_id_number
 from app.extensions import db
@@ -109,7 +110,8 @@ def export_rows(actor: Actor, f: EmployerFilter) -> Iterator[list]:
             if (r.invitation_id, r.number) in wanted}
         for inv in batch:
             s = students[inv.student_id]
-            group = workbench.group_of(inv.state.value, inv.termination_status, inv.deadline_at <= now)
+            group = workbench.group_of(inv.state.value, inv.termination_status,
+                                       is_overdue(inv.state.value, inv.deadline_at, now))
             yield [inv.agreement_no or "", workbench.GROUPS[group], schools.get(inv.school_id, ""),
                    colleges.get(s.college_id, ""), majors.get(s.major_id, ""), inv.cohort, s.student_no,
                    s.name, mask_id_number(s.id_number), positions.get(inv.id, ""),
