@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from flask import Response as FlaskResponse
+from flask import request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from spectree import Response
 from spectree.model_adapter.pydantic_adapter import BaseFile
@@ -186,7 +187,8 @@ class AccountList(BaseModel):
                                                 HTTP_409=ErrorEnvelope), tags=["employer"])
 def register(json: RegisterBody):
     """单位注册: the employer (pending verification) and its first user account."""
-    employer, account = employers.register_employer(employers.Registration(**json.model_dump()))
+    employer, account = employers.register_employer(employers.Registration(**json.model_dump()),
+                                                    request.remote_addr)
     return Registered(employer_id=employer.id, verification_status=employer.verification_status.value,
                       token=issue_token(account.id))
 

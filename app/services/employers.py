@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -16,13 +17,14 @@ from app.domain.identity import credit_code_error, normalize_credit_code
 from app.extensions import db
 from app.models import (Account, ArchiveProfile, ArchiveProfileRevision, Employer, EmployerEvidence,
                         EvidenceKind, RecipientType, Role, VerificationStatus)
-from app.services import archive, uploads
+from app.services import archive, ratelimit, uploads
 from app.services.accounts import create_login_account
 from app.services.dictionaries import dictionary_codes
 from app.services.flow import record_flow
 from app.services.notify import notify
 from app.services.unit import transactional
 
+REGISTRATIONS_PER_IP_HOUR = 10
 VERIFIERS = ("platform_admin", "school_reviewer")  # SPEC §1: the platform or any school
 _DICT_FIELDS = (("nature_code", "unit_nature", "单位性质"), ("industry_code", "industry", "行业"),
                 ("region_code", "region", "所在地区"), ("affiliation_code", "affiliation", "单位隶属"))
@@ -74,9 +76,15 @@ def _username_taken(username: str) -> bool:
 
 
 @transactional
-def register_employer(data: Registration) -> tuple[Employer, Account]:
-    """A new employer, pending verification, with its first user account."""
+def register_employer(data: Registration, ip: str | None = None) -> tuple[Employer, Account]:
+    """A new employer, pending verification, with its first user account.
+
+    Attempts that pass validation are limited per IP (REGISTRATIONS_PER_IP_HOUR): the answers
+    "credit code registered" / "username taken" must not be a free way to probe who exists."""
     _check_registration(data)
+    if ip:
+        per_hour = int(current_app.config.get("REGISTRATIONS_PER_IP_HOUR", REGISTRATIONS_PER_IP_HOUR))
+        ratelimit.hit([ratelimit.Limit("register-ip", ip, 3600, per_hour)], "注册过于频繁，请稍后再试")
     code = normalize_credit_code(data.credit_code)
     exists = Conflict("EMPLOYER_EXISTS", "该统一社会信用代码已注册，请联系本单位已有账号的同事添加账号或找回密码",
                       {"credit_code": "该统一社会信用代码已注册"})

@@ -90,9 +90,13 @@ def request_termination(actor: Actor, invitation_id: int, reason: str, acknowled
 def load_termination(actor: Actor, termination_id: int, lock: bool = True) -> Termination:
     query = select(Termination).where(Termination.id == termination_id)
     termination = db.session.scalar(query.with_for_update() if lock else query)
+    missing = NotFound("TERMINATION_NOT_FOUND", "解约申请不存在或无权查看")
     if termination is None:
-        raise NotFound("TERMINATION_NOT_FOUND", "解约申请不存在或无权查看")
-    load_for(actor, termination.invitation_id)  # same reach as the agreement: 404 otherwise
+        raise missing
+    try:
+        load_for(actor, termination.invitation_id)  # same reach as the agreement
+    except NotFound:
+        raise missing from None  # another's answers exactly like a missing one
     return termination
 
 
