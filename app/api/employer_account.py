@@ -12,7 +12,7 @@ from typing_extensions import Annotated
 
 from app.api import bp, spec
 from app.api.auth import current_actor, issue_token, roles_required
-from app.api.conventions import idempotent, paginate
+from app.api.conventions import attachment, idempotent, paginate
 from app.api.schemas_common import ERRORS, ErrorEnvelope, Id
 from app.clock import iso_china
 from app.domain.errors import InvalidInput
@@ -271,7 +271,7 @@ def remove_favorite(query: FavoriteBody):
 def favorites_template():
     """The Excel template for a batch import (学校代码, 毕业年度, 姓名, 手机号或身份证号)."""
     response = FlaskResponse(favorites.template_bytes(), mimetype=XLSX)
-    response.headers.set("Content-Disposition", "attachment", filename="收藏夹批量导入模板.xlsx")
+    response.headers["Content-Disposition"] = attachment("收藏夹批量导入模板.xlsx")
     return response
 
 

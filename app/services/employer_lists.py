@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 from sqlalchemy import Select, case, func, select
 
 from app.clock import CHINA, to_china, utcnow
@@ -19,6 +17,7 @@ from app.extensions import db
 from app.models import (College, Invitation, InvitationRevision, Major, Party, School, Student,
                         Termination, TerminationState)
 from app.pii import lookup_hash, mask_id_number
+from app.services import xlsx
 from app.services.search import spend_lookups
 
 EXPORT_BATCH = 1000
@@ -136,14 +135,9 @@ def write_export(actor: Actor, f: EmployerFilter) -> tempfile.SpooledTemporaryFi
         spend_lookups(actor.employer_id)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("签约名单")
-    header = []
-    for title in EXPORT_HEADER:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
-    for row in export_rows(actor, f):
-        sheet.append(row)
+    sheet.append(xlsx.row(sheet, EXPORT_HEADER, bold=True))
+    for values in export_rows(actor, f):
+        sheet.append(xlsx.row(sheet, values))  # stored text stays text, whatever it holds
     out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
     workbook.save(out)
     out.seek(0)

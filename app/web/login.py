@@ -159,9 +159,14 @@ def login_page():
 @bp.post("/login/qr")
 def create_qr():
     """A log-in ticket for this browser: QR image, poll URL, seconds to live."""
-    body = request.get_json(silent=True) if request.is_json else request.form
+    try:
+        body = request.get_json(silent=True) if request.is_json else request.form
+    except RecursionError:
+        body = []
+    if body is not None and not hasattr(body, "get"):  # a JSON scalar or list: no "via" in it
+        return error_response(400, "VALIDATION_FAILED", "请求内容应为 JSON 对象", {"body": "应为 JSON 对象"})
     via = (body or {}).get("via") or current_app.config["QR_LOGIN_VIA"]
-    if via not in qrlogin.VIAS:
+    if not isinstance(via, str) or via not in qrlogin.VIAS:
         return error_response(400, "VALIDATION_FAILED", "扫码方式不正确", {"via": "扫码方式不正确"})
     ratelimit.hit([ratelimit.Limit("qr-create-ip", request.remote_addr or "-", 60, 20)],
                   "刷新过于频繁，请稍后再试")
