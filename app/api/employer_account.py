@@ -221,7 +221,8 @@ def submit_verification(form: EvidenceForm):
     if form is None:
         raise InvalidInput("FILE_REQUIRED", "请以表单（multipart/form-data）上传营业执照扫描件",
                            {"licence": "请上传营业执照扫描件"})
-    employer = employers.submit_evidence(current_actor(), form.licence, form.authorisation)
+    employer = employers.submit_evidence(current_actor(), form.licence, form.authorisation,
+                                         request.remote_addr)
     return _verification(employer)
 
 
@@ -282,7 +283,7 @@ def favorites_template():
 def import_favorites(form: ImportForm):
     """Batch import from the template: matching rows are added, every row gets a result."""
     content = uploads.read_limited(form.file if form else None, favorites.MAX_IMPORT_BYTES,
-                                   "file", "Excel文件")
+                                   "file", "Excel文件", request.remote_addr)
     report = favorites.import_favorites(current_actor(), content)
     return ImportResult(added=report.added, existing=report.existing, failed=report.failed,
                         rows=[ImportRow(**r.__dict__) for r in report.rows])

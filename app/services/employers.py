@@ -25,6 +25,7 @@ from app.services.notify import notify
 from app.services.unit import transactional
 
 REGISTRATIONS_PER_IP_HOUR = 10
+MAX_EVIDENCE_FILES = 20  # licence and authorisation scans kept per employer
 VERIFIERS = ("platform_admin", "school_reviewer")  # SPEC §1: the platform or any school
 _DICT_FIELDS = (("nature_code", "unit_nature", "单位性质"), ("industry_code", "industry", "行业"),
                 ("region_code", "region", "所在地区"), ("affiliation_code", "affiliation", "单位隶属"))
@@ -126,24 +127,40 @@ def verified_employer(actor: Actor) -> Employer:
 
 
 def submit_evidence(actor: Actor, licence: FileStorage | None,
-                    authorisation: FileStorage | None = None) -> Employer:
-    """Store the licence scan (and authorisation letter); a rejected employer goes back to pending."""
-    employer_of(actor)  # role check before touching the disk
+                    authorisation: FileStorage | None = None, ip: str | None = None) -> Employer:
+    """Store the licence scan (and authorisation letter); a rejected employer goes back to pending.
+
+    An employer keeps at most MAX_EVIDENCE_FILES files (checked before decoding, and again under
+    the employer's row lock when recording)."""
+    employer = employer_of(actor)  # role check before touching the disk
+    with_letter = isinstance(authorisation, FileStorage) and bool(authorisation.filename)
+    _check_evidence_room(employer.id, 2 if with_letter else 1)
     stored: list[uploads.StoredFile] = []
     try:
-        stored.append(uploads.save_image(licence, field="licence", label="营业执照（或法人证书）扫描件"))
-        if isinstance(authorisation, FileStorage) and authorisation.filename:
-            stored.append(uploads.save_image(authorisation, field="authorisation", label="授权委托书"))
+        stored.append(uploads.save_image(licence, field="licence", label="营业执照（或法人证书）扫描件",
+                                         ip=ip))
+        if with_letter:
+            stored.append(uploads.save_image(authorisation, field="authorisation", label="授权委托书",
+                                             ip=ip))
         return _record_evidence(actor, stored)
     except Exception:
         uploads.discard(stored)
         raise
 
 
+def _check_evidence_room(employer_id: int, incoming: int) -> None:
+    held = db.session.scalar(select(func.count()).select_from(EmployerEvidence).where(
+        EmployerEvidence.employer_id == employer_id))
+    if held + incoming > MAX_EVIDENCE_FILES:
+        raise Conflict("EVIDENCE_LIMIT_REACHED",
+                       f"认证材料最多保存{MAX_EVIDENCE_FILES}份，已达上限；如需更换请联系平台管理员")
+
+
 @transactional
 def _record_evidence(actor: Actor, stored: list[uploads.StoredFile]) -> Employer:
     employer = db.session.scalar(select(Employer).where(
         Employer.id == actor.employer_id).with_for_update())
+    _check_evidence_room(employer.id, len(stored))
     if employer.verification_status == VerificationStatus.APPROVED:
         raise Conflict("EMPLOYER_ALREADY_VERIFIED", "单位已通过认证，无需再次提交材料；如需修改单位信息请联系客服")
     for kind, item in zip((EvidenceKind.LICENCE, EvidenceKind.AUTHORISATION), stored):
