@@ -82,7 +82,8 @@ def init_app(app: Flask) -> None:
         from app.api.testing import bp as testing_bp
 
         app.register_blueprint(testing_bp)
-    spec.register(app)
+    if app.config.get("API_DOCS"):  # Swagger UI / ReDoc under /docs/: off unless configured on
+        spec.register(app)
 
     @app.errorhandler(404)
     def _not_found(exc):
