@@ -34,6 +34,7 @@ from app.services.accounts import hash_password, verify_password
 from app.services.unit import transactional
 from wechat import exceptions as wx_errors
 from wechat.miniprogram import code_to_session
+from wechat.settings import emulator_unreachable_hint
 
 log = logging.getLogger("wq.binding")
 
@@ -108,10 +109,18 @@ def login_with_code(code: str, ip: str | None) -> LoginResult:
     except wx_errors.LoginCodeInvalid as exc:
         raise InvalidInput("WX_CODE_INVALID", exc.message, {"code": exc.message}) from exc
     except wx_errors.LoginCodeUsed as exc:
-        raise InvalidInput("WX_CODE_USED", exc.message, {"code": exc.message}) from exc
+        message = exc.message
+        if code.startswith("dev:") and current_app.config["WECHAT"].get("EMULATOR"):
+            openid = code[4:].split(":", 1)[0]
+            message = (f"开发环境的 dev: 登录 code 只能使用一次，请换一个新的，例如 dev:{openid}:2"
+                       "（第二个冒号后可写任意内容，仍是同一个用户）")
+        raise InvalidInput("WX_CODE_USED", message, {"code": message}) from exc
     except wx_errors.RateLimited as exc:
         raise RateLimited(60, exc.message, "WX_RATE_LIMITED") from exc
-    except wx_errors.WeChatError as exc:  # busy (-1), network, token: try again later
+    except wx_errors.WeChatNetworkError as exc:  # unreachable: in development, say which emulator
+        hint = emulator_unreachable_hint(current_app.config)
+        raise Unavailable("WECHAT_UNAVAILABLE", hint or exc.message) from exc
+    except wx_errors.WeChatError as exc:  # busy (-1), token: try again later
         raise Unavailable("WECHAT_UNAVAILABLE", exc.message) from exc
     except WeChatClientException as exc:  # a configuration problem (appid/secret): ours to fix
         log.error("code2session failed: %s %s", exc.errcode, exc.errmsg)

@@ -38,19 +38,26 @@ MAX_ATTEMPTS = 5
 
 # -- sending ----------------------------------------------------------------------------------
 
+def phone_key(phone: str) -> str:
+    """A phone as it may appear in Redis keys and the development sink: a keyed hash."""
+    return lookup_hash(phone)[:32]
+
+
 class SmsBackend(Protocol):
-    def send(self, phone: str, text: str, *, code: str | None = None) -> None:
-        """Deliver ``text`` to ``phone``; ``code`` is metadata a development sink may show."""
+    def send(self, phone: str, text: str, *, code: str | None = None, **meta: str) -> None:
+        """Deliver ``text`` to ``phone``; ``code`` and ``meta`` (purpose, subject) are metadata a
+        development sink may show."""
 
 
 class ConsoleBackend:
     """Development: the text goes to the log (phone masked) and the emulator's SMS list."""
 
-    def send(self, phone: str, text: str, *, code: str | None = None) -> None:
+    def send(self, phone: str, text: str, *, code: str | None = None, **meta: str) -> None:
         log.info("SMS to %s: %s", mask_phone(phone), text.replace(code, "******") if code else text)
         pipe = redis_ext.client.pipeline()
-        pipe.lpush(DEV_SINK, json.dumps({"phone": mask_phone(phone), "code": code,
-                                         "at": epoch_now()}, ensure_ascii=False))
+        # "to" is the keyed hash of the phone: the emulator's JSON list finds a phone's codes by it.
+        pipe.lpush(DEV_SINK, json.dumps({"phone": mask_phone(phone), "to": phone_key(phone), "code": code,
+                                         "at": epoch_now(), **meta}, ensure_ascii=False))
         pipe.ltrim(DEV_SINK, 0, DEV_SINK_LENGTH - 1)
         pipe.execute()
 
@@ -61,7 +68,7 @@ class HttpBackend:
     def __init__(self, url: str, api_key: str, timeout: float, sign: str) -> None:
         self.url, self.api_key, self.timeout, self.sign = url, api_key, timeout, sign
 
-    def send(self, phone: str, text: str, *, code: str | None = None) -> None:
+    def send(self, phone: str, text: str, *, code: str | None = None, **meta: str) -> None:
         try:
             response = requests.post(self.url, json={"phone": phone, "text": text, "sign": self.sign},
                                      headers={"Authorization": f"Bearer {self.api_key}"},
@@ -116,7 +123,7 @@ def backend() -> SmsBackend:
 # -- verification codes -----------------------------------------------------------------------
 
 def send_limits(phone: str, ip: str | None) -> list[Limit]:
-    subject = lookup_hash(phone)[:32]  # no phone numbers in Redis keys
+    subject = phone_key(phone)  # no phone numbers in Redis keys
     limits = [Limit("sms-phone-minute", subject, 60, 1), Limit("sms-phone-hour", subject, 3600, 5),
               Limit("sms-phone-day", subject, 86400, 10)]
     if ip:
@@ -150,7 +157,7 @@ def issue_code(purpose: str, subject: str, phone: str, ip: str | None,
     sign = current_app.config.get("SMS_SIGN", "网签")
     text = f"【{sign}】您的验证码为{code}，10分钟内有效。如非本人操作，请忽略本短信。"
     try:
-        backend().send(phone, text, code=code)
+        backend().send(phone, text, code=code, purpose=purpose, subject=subject)
     except DomainError:
         redis_ext.client.delete(key)
         raise
