@@ -155,8 +155,12 @@ def test_bad_evidence_is_refused_and_nothing_is_kept(client, pending_hr, upload_
 
 
 def test_evidence_must_be_multipart(client, pending_hr):
+    """JSON where a file upload is expected is the wrong media type (415); no body at all names
+    the missing file (400)."""
     answer = ApiClient(client, pending_hr).post("/employer/verification", {"licence": "x"})
-    assert answer.status_code == 400 and "licence" in answer.get_json()["error"]["fields"]
+    assert answer.status_code == 415 and answer.get_json()["error"]["code"] == "UNSUPPORTED_MEDIA_TYPE"
+    empty = ApiClient(client, pending_hr).post("/employer/verification")
+    assert empty.status_code == 400 and "licence" in empty.get_json()["error"]["fields"]
 
 
 def test_a_verified_employer_does_not_resubmit(client, world):
