@@ -16,6 +16,8 @@ from app.services import invitations
 from tests.api_helpers import ApiClient
 from tests.factories import StudentFactory
 from tests.test_api_employer_account import register_body, search_query, send_files
+from tests.test_auth_binding import wx  # noqa: F401  (the emulator app calling the live emulator)
+from tests.wechat_fixtures import *  # noqa: F401,F403
 
 
 def _import_file(rows) -> bytes:
@@ -210,3 +212,20 @@ def test_limits_live_in_the_apps_redis(app, redis_client):
         assert any(k.startswith(b"wq:rl:") for k in redis_client.keys("*"))
         redis_client.flushdb()
         ratelimit.hit([limit])  # forgotten with Redis: nothing kept in the process
+
+
+def test_mini_program_log_ins_are_limited_per_ip(wx, monkeypatch):
+    """Is wx.login → code2session limited per address, refused before WeChat is called?"""
+    from flask import current_app
+
+    from wechat.emulator.core import calls
+
+    monkeypatch.setitem(current_app.config, "WXA_LOGINS_PER_IP_MINUTE", 2)
+    with time_machine.travel(utcnow(), tick=False):
+        before = calls("jscode2session")
+        answers = [wx.post("/api/v1/auth/wxa-login", json={"code": f"dev:mp-burst:{n}-{before}"},
+                           environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code for n in range(3)]
+        other = wx.post("/api/v1/auth/wxa-login", json={"code": f"dev:mp-burst:x-{before}"},
+                        environ_base={"REMOTE_ADDR": "203.0.113.10"})
+    assert answers == [200, 200, 429] and other.status_code == 200
+    assert calls("jscode2session") - before == 3

@@ -100,10 +100,14 @@ def _link_by_unionid(identity: WechatIdentity, ip: str | None) -> None:
 
 
 def login_with_code(code: str, ip: str | None) -> LoginResult:
-    """wx.login code → identity (+ its account); WeChat's refusals become DomainErrors."""
+    """wx.login code → identity (+ its account); WeChat's refusals become DomainErrors.
+    Limited per IP (WXA_LOGINS_PER_IP_MINUTE): each log-in costs a code2session call."""
     appid = current_app.config["WECHAT"]["MINIPROGRAM"]["APPID"]
     if not appid:  # not configured: do not call WeChat with empty credentials
         raise Unavailable("WECHAT_NOT_CONFIGURED", "小程序登录尚未开通，请联系管理员")
+    if ip:
+        per_minute = int(current_app.config.get("WXA_LOGINS_PER_IP_MINUTE", 60))
+        ratelimit.hit([ratelimit.Limit("wxa-login-ip", ip, 60, per_minute)], "登录过于频繁，请稍后再试")
     try:
         info = code_to_session(code)
     except wx_errors.LoginCodeInvalid as exc:
