@@ -146,7 +146,8 @@ def test_every_write_route_answers_a_wrong_body_type_with_4xx(app, world, client
 
     kind = getattr(app.view_functions[route.endpoint], "request_body", None)
     roles = required_roles(app, route) or ("employer_user",)
-    account = {"employer_user": world.hr, "student": world.student_account}.get(roles[0], world.school_reviewer)
+    accounts = {"employer_user": world.hr, "student": world.student_account}
+    account = accounts.get(roles[0], world.school_reviewer)
     path = re.sub(r"<(?:\w+:)?\w+>", "1", route.rule)
     headers = ApiClient(client, account).headers
     if kind == "form":

@@ -10,7 +10,7 @@ from cryptography.fernet import Fernet
 from app import create_app
 from app.config import load_config
 from tests.conftest import TEST_PII_KEY
-from tests.wechat_fixtures import emu, emu_app, live, live_app  # noqa: F401  (emulator apps)
+from tests.wechat_fixtures import *  # noqa: F401,F403
 
 STRONG = {"WQ_ENV": "production", "WQ_SECRET_KEY": "s" * 40, "WQ_PII_HASH_KEY": "h" * 40,
           "WQ_PII_KEYS": f'["{TEST_PII_KEY}"]', "WQ_REDIS_URL": "redis://127.0.0.1:6379/13",

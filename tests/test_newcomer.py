@@ -10,7 +10,6 @@ import pytest
 from app import create_app
 from app.extensions import db
 from tests import conftest
-from tests.test_auth_binding import wx  # noqa: F401  (emulator app calling the live emulator)
 from tests.wechat_fixtures import *  # noqa: F401,F403
 from wechat.emulator.core import key, store
 
@@ -46,7 +45,8 @@ def unreachable_emulator_app(app):
 
 def test_an_unreachable_emulator_says_so_in_development(unreachable_emulator_app, redis_client):
     """Does the 503 name the emulator address it tried and how to fix it, not just "WeChat is down"?"""
-    answer = unreachable_emulator_app.test_client().post("/api/v1/auth/wxa-login", json={"code": "dev:mp-new"})
+    client = unreachable_emulator_app.test_client()
+    answer = client.post("/api/v1/auth/wxa-login", json={"code": "dev:mp-new"})
     assert answer.status_code == 503
     message = answer.get_json()["error"]["message"]
     assert "微信模拟器" in message and "http://127.0.0.1:9/_emulator" in message and "PORT" in message

@@ -16,7 +16,6 @@ from app.services import invitations
 from tests.api_helpers import ApiClient
 from tests.factories import StudentFactory
 from tests.test_api_employer_account import register_body, search_query, send_files
-from tests.test_auth_binding import wx  # noqa: F401  (the emulator app calling the live emulator)
 from tests.wechat_fixtures import *  # noqa: F401,F403
 
 

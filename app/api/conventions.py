@@ -72,7 +72,8 @@ def check_request(body: str | None) -> None:
     has_body = request.method not in ("GET", "HEAD", "DELETE") and bool(request.get_data(cache=True))
     if body == "json" and has_body:
         if not request.is_json:
-            raise UnsupportedMediaType("UNSUPPORTED_MEDIA_TYPE", "请以 JSON 格式提交（Content-Type: application/json）")
+            raise UnsupportedMediaType("UNSUPPORTED_MEDIA_TYPE",
+                                       "请以 JSON 格式提交（Content-Type: application/json）")
         try:
             data = request.get_json()
         except RecursionError:
