@@ -116,8 +116,8 @@ def login_with_code(code: str, ip: str | None) -> LoginResult:
         message = exc.message
         if code.startswith("dev:") and current_app.config["WECHAT"].get("EMULATOR"):
             openid = code[4:].split(":", 1)[0]
-            message = (f"开发环境的 dev: 登录 code 只能使用一次，请换一个新的，例如 dev:{openid}:2"
-                       "（第二个冒号后可写任意内容，仍是同一个用户）")
+            message = (f"登录凭证 code 已被使用：开发环境的 dev: code 只能使用一次，请换一个新的，"
+                       f"例如 dev:{openid}:2（第二个冒号后可写任意内容，仍是同一个用户）")
         raise InvalidInput("WX_CODE_USED", message, {"code": message}) from exc
     except wx_errors.RateLimited as exc:
         raise RateLimited(60, exc.message, "WX_RATE_LIMITED") from exc
