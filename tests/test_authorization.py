@@ -230,6 +230,12 @@ def test_authorisation_matrix(app, world, client, route: Route, caller: str):
             f"add a minimal valid body for {route.endpoint} to BODIES: {describe(response)}")
         assert response.status_code == 404, f"{caller} reached another's object: {describe(response)}"
         assert error_code(response), describe(response)
+        # "Not yours" reads exactly like "not there": same status, code and message.
+        missing_path, _ = url_for(route, world, None)
+        missing = send(client, route, re.sub(r"/999999(?=/|$)", "/987654321", missing_path), headers, body)
+        assert (missing.status_code, missing.get_json()) == (response.status_code, response.get_json()), (
+            f"another's object and a missing one answer differently: "
+            f"{describe(response)} vs {describe(missing)}")
 
 
 def _denied_callers():
@@ -258,6 +264,12 @@ def test_authorisation_is_answered_before_validation(app, world, client, route: 
     path, _ = url_for(route, world, None)
     response = send(client, route, path, headers, INVALID_BODY, INVALID_QUERY)
     assert response.status_code == expected, describe(response)
+    if route.method in WRITE_METHODS:  # a body of the wrong type (415) or with control characters
+        for data in ({"reason": "\u202e反向"}, "[" * 2000):
+            kwargs = ({"data": data} if isinstance(data, dict)
+                      else {"data": data, "content_type": "application/json"})
+            odd = client.open(path, method=route.method, headers=headers, **kwargs)
+            assert odd.status_code == expected, describe(odd)
 
 
 EMPLOYER_GETS = [pytest.param(route, id=route.label) for route in api_routes()

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.api import bp, spec
 from app.api.auth import current_actor, roles_required
-from app.api.conventions import idempotent, paginate
+from app.api.conventions import attachment, idempotent, paginate
 from app.api.schemas_common import ERRORS
 from app.api.schemas_signing import (InvitationCreate, InvitationDetail, InvitationList, Preview,
                                      PreviewBody, SendResults)
@@ -190,5 +190,5 @@ def export_invitations(query: EmployerListFilter):
     with employer_lists.write_export(current_actor(), query.to_filter()) as out:
         body = out.read()
     response = FlaskResponse(body, mimetype=XLSX)
-    response.headers["Content-Disposition"] = "attachment; filename*=UTF-8''%E7%AD%BE%E7%BA%A6%E5%90%8D%E5%8D%95.xlsx"
+    response.headers["Content-Disposition"] = attachment("签约名单.xlsx")
     return response

@@ -4,20 +4,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import FileStorage
 
-from app.clock import utcnow
 from app.domain import verification as rules
 from app.domain.actors import Actor
-from app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.domain.errors import Conflict, Forbidden, InvalidInput
 from app.domain.identity import credit_code_error, normalize_credit_code
 from app.extensions import db
 from app.models import (Account, ArchiveProfile, ArchiveProfileRevision, Employer, EmployerEvidence,
                         EvidenceKind, RecipientType, Role, VerificationStatus)
-from app.services import archive, uploads
+from app.services import archive, ratelimit, uploads
 from app.services.accounts import create_login_account
 from app.services.dictionaries import dictionary_codes
 from app.services.constraints import violated_constraint
@@ -26,6 +26,8 @@ from app.services.notify import notify
 from app.services.unit import transactional
 from app.services.workflow import Runner
 
+REGISTRATIONS_PER_IP_HOUR = 10
+MAX_EVIDENCE_FILES = 20  # licence and authorisation scans kept per employer
 _DICT_FIELDS = (("nature_code", "unit_nature", "单位性质"), ("industry_code", "industry", "行业"),
                 ("region_code", "region", "所在地区"), ("affiliation_code", "affiliation", "单位隶属"))
 
@@ -118,9 +120,15 @@ def _username_taken(username: str) -> bool:
 
 
 @transactional
-def register_employer(data: Registration) -> tuple[Employer, Account]:
-    """A new employer, pending verification, with its first user account."""
+def register_employer(data: Registration, ip: str | None = None) -> tuple[Employer, Account]:
+    """A new employer, pending verification, with its first user account.
+
+    Attempts that pass validation are limited per IP (REGISTRATIONS_PER_IP_HOUR): the answers
+    "credit code registered" / "username taken" must not be a free way to probe who exists."""
     _check_registration(data)
+    if ip:
+        per_hour = int(current_app.config.get("REGISTRATIONS_PER_IP_HOUR", REGISTRATIONS_PER_IP_HOUR))
+        ratelimit.hit([ratelimit.Limit("register-ip", ip, 3600, per_hour)], "注册过于频繁，请稍后再试")
     code = normalize_credit_code(data.credit_code)
     exists = Conflict("EMPLOYER_EXISTS", "该统一社会信用代码已注册，请联系本单位已有账号的同事添加账号或找回密码",
                       {"credit_code": "该统一社会信用代码已注册"})
@@ -162,23 +170,39 @@ def verified_employer(actor: Actor) -> Employer:
 
 
 def submit_evidence(actor: Actor, licence: FileStorage | None,
-                    authorisation: FileStorage | None = None) -> Employer:
-    """Store the licence scan (and authorisation letter); a rejected employer goes back to pending."""
-    employer_of(actor)  # role check before touching the disk
+                    authorisation: FileStorage | None = None, ip: str | None = None) -> Employer:
+    """Store the licence scan (and authorisation letter); a rejected employer goes back to pending.
+
+    An employer keeps at most MAX_EVIDENCE_FILES files (checked before decoding, and again under
+    the employer's row lock when recording)."""
+    employer = employer_of(actor)  # role check before touching the disk
+    with_letter = isinstance(authorisation, FileStorage) and bool(authorisation.filename)
+    _check_evidence_room(employer.id, 2 if with_letter else 1)
     stored: list[uploads.StoredFile] = []
     try:
-        stored.append(uploads.save_image(licence, field="licence", label="营业执照（或法人证书）扫描件"))
-        if isinstance(authorisation, FileStorage) and authorisation.filename:
-            stored.append(uploads.save_image(authorisation, field="authorisation", label="授权委托书"))
+        stored.append(uploads.save_image(licence, field="licence", label="营业执照（或法人证书）扫描件",
+                                         ip=ip))
+        if with_letter:
+            stored.append(uploads.save_image(authorisation, field="authorisation", label="授权委托书",
+                                             ip=ip))
         return _record_evidence(actor, stored)
     except Exception:
         uploads.discard(stored)
         raise
 
 
+def _check_evidence_room(employer_id: int, incoming: int) -> None:
+    held = db.session.scalar(select(func.count()).select_from(EmployerEvidence).where(
+        EmployerEvidence.employer_id == employer_id))
+    if held + incoming > MAX_EVIDENCE_FILES:
+        raise Conflict("EVIDENCE_LIMIT_REACHED",
+                       f"认证材料最多保存{MAX_EVIDENCE_FILES}份，已达上限；如需更换请联系平台管理员")
+
+
 @transactional
 def _record_evidence(actor: Actor, stored: list[uploads.StoredFile]) -> Employer:
     employer = VERIFICATION.load(actor, actor.employer_id, lock=True)
+    _check_evidence_room(employer.id, len(stored))
     for kind, item in zip((EvidenceKind.LICENCE, EvidenceKind.AUTHORISATION), stored):
         db.session.add(EmployerEvidence(
             employer_id=employer.id, kind=kind, storage_key=item.storage_key,
