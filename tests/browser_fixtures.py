@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,29 +34,48 @@ ARTIFACTS = ROOT / "test-artifacts"
 README_SHOTS = ROOT / "docs" / "screenshots"
 
 
+# One server and one browser per test process: each module that imports these fixtures gets its
+# own fixture definitions, and Playwright's sync API may run only once per thread.
+_SHARED: dict[str, object] = {}
+
+
 @pytest.fixture(scope="session")
-def live_server(app: Flask) -> Iterator[str]:
+def live_server(app: Flask, request) -> str:
     """The base URL of the app served in a thread (threaded: htmx polls while a page loads)."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-web", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    server.server_close()
+    if "server" not in _SHARED:
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, name="live-web", daemon=True)
+        thread.start()
+        _SHARED["server"] = server
+
+        def stop() -> None:
+            server.shutdown()
+            thread.join(timeout=5)
+            server.server_close()
+            _SHARED.pop("server", None)
+
+        request.addfinalizer(stop)
+    return f"http://127.0.0.1:{_SHARED['server'].server_port}"
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(request):
     if not Path(CHROMIUM).is_file():
         pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium fonts-noto-cjk "
                     "(.ci/run does) — browser tests never skip", pytrace=False)
-    from playwright.sync_api import sync_playwright
+    if "browser" not in _SHARED:
+        from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
+        playwright = sync_playwright().start()
+        _SHARED["browser"] = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                                        args=CHROMIUM_ARGS)
+
+        def stop() -> None:
+            _SHARED.pop("browser").close()
+            playwright.stop()
+
+        request.addfinalizer(stop)
+    return _SHARED["browser"]
 
 
 @pytest.fixture
