@@ -34,8 +34,8 @@ ARTIFACTS = ROOT / "test-artifacts"
 README_SHOTS = ROOT / "docs" / "screenshots"
 
 
-# One server and one browser per test process: each module that imports these fixtures gets its
-# own fixture definitions, and Playwright's sync API may run only once per thread.
+# One server per test process (each module that imports these fixtures gets its own fixture
+# definitions, so a plain session fixture would start one per module).
 _SHARED: dict[str, object] = {}
 
 
@@ -58,24 +58,19 @@ def live_server(app: Flask, request) -> str:
     return f"http://127.0.0.1:{_SHARED['server'].server_port}"
 
 
-@pytest.fixture(scope="session")
-def browser(request):
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium for one test module, stopped after it: Playwright's sync API runs once per thread
+    at a time, and other modules (tests/test_headers_and_settings.py) start their own."""
     if not Path(CHROMIUM).is_file():
         pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium fonts-noto-cjk "
                     "(.ci/run does) — browser tests never skip", pytrace=False)
-    if "browser" not in _SHARED:
-        from playwright.sync_api import sync_playwright
+    from playwright.sync_api import sync_playwright
 
-        playwright = sync_playwright().start()
-        _SHARED["browser"] = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                                        args=CHROMIUM_ARGS)
-
-        def stop() -> None:
-            _SHARED.pop("browser").close()
-            playwright.stop()
-
-        request.addfinalizer(stop)
-    return _SHARED["browser"]
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
 
 
 @pytest.fixture
