@@ -1,6 +1,7 @@
 """Browser tests: the app served over real HTTP, Debian's Chromium driven by Playwright.
 
-Import with ``from tests.browser_fixtures import *  # noqa: F401,F403``.
+The fixtures (``live_server``, ``browser``, ``page``, ``live_world``) are loaded once, by
+tests/conftest.py; modules import the helpers (``log_in``, ``shot``).
 
 - ``live_server``: the session's app on 127.0.0.1 (ephemeral port) in a thread, over the test
   database; seed it with ``committing_db`` (real commits, tables emptied after the test).
@@ -16,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,7 +26,10 @@ from werkzeug.serving import make_server
 
 from tests.factories import TEST_PASSWORD
 
-__all__ = ["CHROMIUM", "browser", "live_server", "live_world", "log_in", "page", "shot"]
+# The fixtures themselves are imported once, by tests/conftest.py: a session-scoped fixture
+# star-imported into each browser module would be a separate fixture per module (a second
+# Playwright in the same thread fails, and a second live server starts).
+__all__ = ["CHROMIUM", "log_in", "shot"]
 
 CHROMIUM = os.environ.get("WQ_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
@@ -34,28 +39,16 @@ ARTIFACTS = ROOT / "test-artifacts"
 README_SHOTS = ROOT / "docs" / "screenshots"
 
 
-# One server per test process (each module that imports these fixtures gets its own fixture
-# definitions, so a plain session fixture would start one per module).
-_SHARED: dict[str, object] = {}
-
-
 @pytest.fixture(scope="session")
-def live_server(app: Flask, request) -> str:
+def live_server(app: Flask) -> Iterator[str]:
     """The base URL of the app served in a thread (threaded: htmx polls while a page loads)."""
-    if "server" not in _SHARED:
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, name="live-web", daemon=True)
-        thread.start()
-        _SHARED["server"] = server
-
-        def stop() -> None:
-            server.shutdown()
-            thread.join(timeout=5)
-            server.server_close()
-            _SHARED.pop("server", None)
-
-        request.addfinalizer(stop)
-    return f"http://127.0.0.1:{_SHARED['server'].server_port}"
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-web", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+    server.server_close()
 
 
 @pytest.fixture(scope="module")
