@@ -49,6 +49,15 @@ function installWx({ routes = {}, storage = { [config.TOKEN_KEY]: 'tok-student',
     stopPullDownRefresh: jest.fn(),
     login: jest.fn(opts => opts.success({ code: 'wx-login-code' })),
     getAccountInfoSync: () => ({ miniProgram: { envVersion: 'develop' } }),
+    getWindowInfo: () => ({ screenWidth: 375, screenHeight: 812, windowWidth: 375, windowHeight: 812, pixelRatio: 2, statusBarHeight: 44 }),
+    getAppBaseInfo: () => ({ SDKVersion: '3.7.0', language: 'zh_CN', theme: 'light' }),
+    getDeviceInfo: () => ({ platform: 'devtools', system: 'iOS 17.0', brand: 'devtools', model: 'iPhone 15' }),
+    nextTick: fn => Promise.resolve().then(fn),
+    createAnimation: () => {
+      const animation = { export: () => [] }
+      ;['translateX', 'translateY', 'opacity', 'step', 'scale', 'rotate'].forEach(m => { animation[m] = () => animation })
+      return animation
+    },
   }
   global.wx = wx
   return { wx, store, server, calls: server.calls }
