@@ -95,6 +95,7 @@ def register_employer(data: Registration) -> tuple[Employer, Account]:
         db.session.flush()
         account = create_login_account(Role.EMPLOYER_USER, data.username, data.password,
                                        data.contact_name, employer_id=employer.id)
+        account.employer_admin = True  # the registering user administers the accounts
         db.session.flush()
     except IntegrityError as exc:  # a concurrent registration won the race
         raise (exists if "credit_code" in str(exc.orig) else taken) from exc
