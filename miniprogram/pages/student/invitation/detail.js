@@ -91,13 +91,13 @@ Page({
   acceptRevision() {
     const { revision } = this.data.detail
     return confirmModal({ title: '同意修改', content: '同意后将按修改后的内容重新提交学院、学校审核。确定同意吗？' })
-      .then(ok => ok && this.answer('revision', key => student.acceptRevision(this.id, revision, { idempotencyKey: key }), '已同意修改'))
+      .then(ok => ok && this.answer('revision-accept', key => student.acceptRevision(this.id, revision, { idempotencyKey: key }), '已同意修改'))
   },
 
   declineRevision() {
     const { revision } = this.data.detail
     return confirmModal({ title: '不同意修改', content: '不同意则继续按你已同意的原邀约内容执行。确定吗？' })
-      .then(ok => ok && this.answer('revision', key => student.declineRevision(this.id, revision, { idempotencyKey: key }), '已保留原邀约内容'))
+      .then(ok => ok && this.answer('revision-decline', key => student.declineRevision(this.id, revision, { idempotencyKey: key }), '已保留原邀约内容'))
   },
 
   // One answer: a network failure keeps the dialog and the Idempotency-Key for a retry;
