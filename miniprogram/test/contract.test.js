@@ -159,7 +159,9 @@ describe('pages', () => {
   test.each(pages)('%s has its four files and its components', page => {
     ;['js', 'json', 'wxml', 'wxss'].forEach(ext => expect(fs.existsSync(path.join(ROOT, `${page}.${ext}`))).toBe(true))
     const using = JSON.parse(fs.readFileSync(path.join(ROOT, `${page}.json`), 'utf8')).usingComponents || {}
-    Object.values(using).forEach(c => expect(fs.existsSync(path.join(ROOT, `${c}.js`))).toBe(true))
+    // "/components/…" from the root, "tdesign-miniprogram/…" from miniprogram_npm (构建 npm)
+    const file = c => (c.startsWith('/') ? path.join(ROOT, c) : path.join(ROOT, 'miniprogram_npm', c))
+    Object.values(using).forEach(c => expect([c, fs.existsSync(`${file(c)}.js`)]).toEqual([c, true]))
   })
 
   // The backend names the pages its messages open (app/domain/events.py); each must exist here.

@@ -102,7 +102,7 @@ function surface(node) {
 }
 
 function text(comp, selector) {
-  const node = comp.querySelector(selector)
+  const node = typeof selector === 'string' ? comp.querySelector(selector) : selector
   return node ? elements(node._exparserNode).map(d => d.textContent).join(' ').replace(/\s+/g, ' ').trim() : null
 }
 
@@ -132,9 +132,16 @@ function emit(comp, selector, eventName, detail = {}) {
 // The page's t-dialog (TDesign Dialog.confirm): tap its confirm or cancel button.
 function answerDialog(comp, confirm = true, selector = '#t-dialog') {
   const dialog = find(comp, selector)
-  if (!dialog.data.visible) throw new Error('no dialog is open')
-  const button = dialog.querySelector(confirm ? '.t-dialog__button--confirm' : '.t-dialog__button--cancel')
-  tap(comp, button)
+  if (!dialog.data.visible) throw new Error(`${selector} is not open`)
+  return tap(comp, dialog.querySelector(confirm ? '.t-dialog__button--confirm' : '.t-dialog__button--cancel'))
 }
 
-module.exports = { ROOT, mount, text, isDisabled, tap, input, emit, answerDialog }
+// A declarative t-dialog's confirm/cancel button (to read `disabled`, or tap it).
+function dialogButton(comp, selector, confirm = true) {
+  const dialog = find(comp, selector)
+  return dialog.querySelector(confirm ? '.t-dialog__button--confirm' : '.t-dialog__button--cancel')
+}
+
+const isOpen = (comp, selector) => !!find(comp, selector).data.visible
+
+module.exports = { ROOT, mount, text, isDisabled, tap, input, emit, answerDialog, dialogButton, isOpen }
