@@ -55,6 +55,13 @@ def test_a_dictionary_that_is_not_for_pickers_is_404(client, world, hr, dicts):
     assert hr.get("/dictionaries/destination_category").status_code == 404
 
 
+def test_dictionaries_are_open_to_someone_about_to_register(client, dicts):
+    """A new employer fills the registration form (unit nature, industry, region) before it has
+    any account."""
+    natures = client.get("/api/v1/dictionaries/unit_nature").get_json()["items"]
+    assert any(n["name"] == "机关" for n in natures)
+
+
 # -- checks before sending ---------------------------------------------------------------------
 
 def test_checks_flag_damages_above_the_schools_cap_and_salary_below_the_minimum(client, world, hr, dicts):

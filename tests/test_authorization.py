@@ -33,6 +33,7 @@ WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 PUBLIC_ENDPOINTS: frozenset[str] = frozenset({
     "api.register",  # 单位注册: creates the employer and its first account, answers with a token
     "api.wxa_login",  # mini-program log-in with a wx.login() code
+    "api.dictionary",  # the code dictionaries (public data) the registration form picks from
 })
 
 def _termination_of(world, invitation_id: int) -> int:

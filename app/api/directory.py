@@ -54,8 +54,7 @@ def schools(query: SchoolQuery):
     return SchoolList(items=[SchoolOut(**s.__dict__) for s in directory.find_schools(query.q)])
 
 
-@bp.get("/dictionaries/<kind>")
-@login_required
+@bp.get("/dictionaries/<kind>")  # public: the registration form needs it before any account exists
 @spec.validate(query=DictQuery, resp=Response(HTTP_200=DictOptionList, **ERRORS), tags=["directory"])
 def dictionary(kind: str, query: DictQuery):
     """A code dictionary for a picker (job_category, region, unit_nature, industry, affiliation,

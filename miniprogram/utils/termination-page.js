@@ -16,7 +16,7 @@ function terminationPage(service, role) {
     data: { loading: true, errorMessage: '', actionError: '', termination: null, view: {}, submitting: false, dialog: '', reason: '', reasonMax: REASON_MAX },
 
     onLoad(options = {}) {
-      this.id = options.id
+      this.terminationId = options.id
       this.keys = actionKeys()
       subscribe.prepare(answered)
       return this.load()
@@ -24,7 +24,7 @@ function terminationPage(service, role) {
 
     load() {
       this.setData({ errorMessage: '' })
-      return service.getTermination(this.id)
+      return service.getTermination(this.terminationId)
         .then(t => this.show(t))
         .catch(err => this.setData({ errorMessage: err.message }))
         .then(() => this.setData({ loading: false }))
@@ -46,7 +46,7 @@ function terminationPage(service, role) {
         .then(ok => {
           if (!ok) return false
           subscribe.ask(answered)
-          return this.answer('agree', key => service.agreeTermination(this.id, { idempotencyKey: key }), '已同意解约')
+          return this.answer('agree', key => service.agreeTermination(this.terminationId, { idempotencyKey: key }), '已同意解约')
         })
     },
 
@@ -64,7 +64,7 @@ function terminationPage(service, role) {
 
     disagree() {
       const reason = this.data.reason
-      return this.answer('disagree', key => service.disagreeTermination(this.id, reason, { idempotencyKey: key }), '已答复不同意解约')
+      return this.answer('disagree', key => service.disagreeTermination(this.terminationId, reason, { idempotencyKey: key }), '已答复不同意解约')
     },
 
     answer(action, call, doneText) {

@@ -24,7 +24,7 @@ Page({
   },
 
   onLoad(options = {}) {
-    this.id = options.id
+    this.invitationId = options.id
     this.keys = actionKeys()
     subscribe.prepare('student_accepted')
     return this.load()
@@ -45,7 +45,7 @@ Page({
   load() {
     this.setData({ errorMessage: '' })
     const home = student.getHome().catch(() => null)
-    return student.getInvitation(this.id)
+    return student.getInvitation(this.invitationId)
       .then(detail => home.then(h => this.show(detail, h)))
       .catch(err => this.setData({ errorMessage: err.message }))
       .then(() => this.setData({ loading: false }))
@@ -99,7 +99,7 @@ Page({
     if (!this.data.ack || this.data.submitting) return Promise.resolve()
     subscribe.ask('student_accepted')
     const { revision } = this.data.detail
-    return this.answer('accept', key => student.acceptInvitation(this.id, revision, { idempotencyKey: key }), '已同意签约，等待学校审核')
+    return this.answer('accept', key => student.acceptInvitation(this.invitationId, revision, { idempotencyKey: key }), '已同意签约，等待学校审核')
   },
 
   confirmReject() {
@@ -110,25 +110,25 @@ Page({
       .then(ok => {
         if (!ok) return this.setData({ dialog: 'reject' })
         this.setData({ dialog: 'reject' })
-        return this.answer('reject', key => student.rejectInvitation(this.id, reason, { idempotencyKey: key }), '已拒绝该邀约')
+        return this.answer('reject', key => student.rejectInvitation(this.invitationId, reason, { idempotencyKey: key }), '已拒绝该邀约')
       })
   },
 
   acceptRevision() {
     const { revision } = this.data.detail
     return confirmDialog(this, { title: '同意修改', content: '同意后将按修改后的内容重新提交学院、学校审核。确定同意吗？' })
-      .then(ok => ok && this.answer('revision-accept', key => student.acceptRevision(this.id, revision, { idempotencyKey: key }), '已同意修改'))
+      .then(ok => ok && this.answer('revision-accept', key => student.acceptRevision(this.invitationId, revision, { idempotencyKey: key }), '已同意修改'))
   },
 
   declineRevision() {
     const { revision } = this.data.detail
     return confirmDialog(this, { title: '不同意修改', content: '不同意则继续按你已同意的原邀约内容执行。确定吗？' })
-      .then(ok => ok && this.answer('revision-decline', key => student.declineRevision(this.id, revision, { idempotencyKey: key }), '已保留原邀约内容'))
+      .then(ok => ok && this.answer('revision-decline', key => student.declineRevision(this.invitationId, revision, { idempotencyKey: key }), '已保留原邀约内容'))
   },
 
   requestTermination() {
     this.needsRefresh = true
-    wx.navigateTo({ url: `/pages/student/termination/request?invitation_id=${this.id}` })
+    wx.navigateTo({ url: `/pages/student/termination/request?invitation_id=${this.invitationId}` })
   },
 
   // One answer: a network failure keeps the dialog and the Idempotency-Key for a retry;
