@@ -1,7 +1,7 @@
 """employer admin: the user who adds colleagues and resets their passwords
 
 Revision ID: miniprogram_1
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-29 22:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'miniprogram_1'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
