@@ -267,7 +267,7 @@ describe('签约名单 and the detail', () => {
     expect(calls[calls.length - 1].query).toEqual({ name: '欧彤欣', cohort: '2026', from: '2026-06-01' })
   })
 
-  test('the detail offers 修改邀约 before the school approves and 申请解约 once effective', async () => {
+  test('the detail\'s buttons are the API\'s allowed_actions: 修改邀约, later 申请解约', async () => {
     const { page, wx } = await open('pages/employer/invitation/detail', { id: '12' }, { 'GET /employer/invitations/12': { body: fixture('employer_invitation') } })
     expect(text(page, '#progress')).toContain('学生处理')
     expect(page.querySelector('#terminate-btn')).toBeUndefined()
@@ -275,7 +275,7 @@ describe('签约名单 and the detail', () => {
     await flush()
     expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/employer/invitation/form?id=12' })
 
-    const effective = { ...fixture('employer_invitation'), state: 'effective', state_label: '已签约', agreement_no: '1202610532000017' }
+    const effective = { ...fixture('employer_invitation'), state: 'effective', state_label: '已签约', agreement_no: '1202610532000017', allowed_actions: ['request_termination'], signed_elsewhere: false }
     const signed = await open('pages/employer/invitation/detail', { id: '12' }, { 'GET /employer/invitations/12': { body: effective } })
     expect(signed.page.querySelector('#modify-btn')).toBeUndefined()
     tap(signed.page, '#terminate-btn')

@@ -7,7 +7,7 @@ const DETAIL = 'GET /student/invitations/12'
 const ACCEPT = 'POST /student/invitations/12/accept'
 
 async function open(routes, detail = fixture('invitation_invited')) {
-  const env = installWx({ routes: { [DETAIL]: { body: detail }, 'GET /student/home': { body: fixture('student_home') }, ...routes } })
+  const env = installWx({ routes: { [DETAIL]: { body: detail }, ...routes } })
   const page = mount('pages/student/invitation/detail')
   page.instance.onLoad({ id: '12' })
   await flush()
@@ -29,11 +29,12 @@ async function tick(page, checked = true) {
 
 test('shows the progress, the letter as the API wrote it, the terms, archive/hukou, 签约须知 and 流程追踪', async () => {
   const { page, calls } = await open()
-  expect(calls.map(c => `${c.method} ${c.path}`).sort()).toEqual(['GET /student/home', 'GET /student/invitations/12', 'GET /subscriptions/templates'])
+  expect(calls.map(c => `${c.method} ${c.path}`).sort()).toEqual(['GET /student/invitations/12', 'GET /subscriptions/templates'])
   expect(text(page, '#progress')).toMatch(/单位发起.*学生处理.*学院审核.*学校审核.*已签约/)
   expect(page.data.view.progress).toMatchObject({ current: 1, status: 'process' })
   expect(text(page, '#letter')).toContain('我单位拟录用（聘用）你为 软件工程师 岗位员工，请于2026/06/07日24时之前反馈')
   expect(text(page, '#state')).toBe('单位发起邀约')
+  expect(page.querySelector('#signed-elsewhere')).toBeUndefined()
   const terms = text(page, '#terms')
   ;['工作职位类别工程技术人员', '实际工作地点长沙市 长沙市岳麓区麓谷大道658号', '试用期60 天', '试用起薪8000 元/月', '转正起薪10000 元/月', '违约金3000 元', '报到期限2026/07/15', '签约联系人王经理']
     .forEach(t => expect(terms).toContain(t))
@@ -244,15 +245,15 @@ test('不同意修改 POSTs the decline, with its own Idempotency-Key (not the o
   expect(text(page, '#terms')).toMatch(/转正起薪\s*10000 元\/月/)
 })
 
-test('a letter of another employer is read-only once the student has signed elsewhere', async () => {
-  const { page } = await open({ 'GET /student/home': { body: fixture('student_home_signed') } })
-  expect(text(page, '#signed-elsewhere')).toContain('你已有有效的毕业去向（湘江智造装备有限公司），其他邀约只能查看，不能应约。')
+test('the buttons are exactly the API\'s allowed_actions: a letter read-only once signed elsewhere shows none', async () => {
+  const { page } = await open({}, { ...fixture('invitation_invited'), allowed_actions: [], signed_elsewhere: true })
+  expect(text(page, '#signed-elsewhere')).toContain('你已有有效的毕业去向，其他邀约只能查看，不能应约。')
   expect(page.querySelector('#accept-btn')).toBeUndefined()
   expect(page.querySelector('#reject-btn')).toBeUndefined()
 })
 
 test('an effective agreement offers 申请解约', async () => {
-  const effective = { ...fixture('invitation_accepted'), state: 'effective', state_label: '已签约', agreement_no: '1202610532000017' }
+  const effective = { ...fixture('invitation_accepted'), state: 'effective', state_label: '已签约', agreement_no: '1202610532000017', allowed_actions: ['request_termination'] }
   const { page, wx } = await open({}, effective)
   tap(page, '#terminate-btn')
   await flush()
@@ -267,4 +268,11 @@ test('a letter that cannot be loaded shows the API\'s message with a retry', asy
   await flush()
   expect(calls.filter(c => c.path === '/student/invitations/12')).toHaveLength(2)
   expect(text(page, '#letter')).toContain('软件工程师')
+})
+
+test('only the actions the API allows get a button (reject without accept)', async () => {
+  const { page } = await open({}, { ...fixture('invitation_invited'), allowed_actions: ['reject'] })
+  expect(page.querySelector('#reject-btn')).toBeDefined()
+  expect(page.querySelector('#accept-btn')).toBeUndefined()
+  expect(page.querySelector('#terminate-btn')).toBeUndefined()
 })

@@ -67,6 +67,14 @@ test('a refused answer shows the API\'s message and the fresh state', async () =
   expect(text(page, '#state')).toBe('等待学院审核')
 })
 
+test('the buttons are the API\'s allowed_actions (none for the party that asked)', async () => {
+  const { page } = await open('pages/student/termination/detail', { id: '4' }, {
+    'GET /student/terminations/4': { body: { ...fixture('termination_waiting'), initiated_by: 'student', waiting_for_me: false, allowed_actions: [] } },
+  })
+  expect(page.querySelector('#agree-btn')).toBeUndefined()
+  expect(page.querySelector('#disagree-btn')).toBeUndefined()
+})
+
 test('查看协议 opens the agreement of the party', async () => {
   const { page, wx } = await open('pages/employer/termination/detail', { id: '6' }, {
     'GET /employer/terminations/6': { body: { ...fixture('termination_waiting'), id: 6 } },
@@ -116,7 +124,7 @@ describe('申请解约', () => {
   })
 
   test('submits the reason with the acknowledgement after the last confirmation, then opens the termination', async () => {
-    const created = { ...fixture('termination_waiting'), id: 11, initiated_by: 'student', waiting_for_me: false }
+    const created = { ...fixture('termination_waiting'), id: 11, initiated_by: 'student', waiting_for_me: false, allowed_actions: [] }
     const { page, calls, wx } = await open('pages/student/termination/request', { invitation_id: '9' }, {
       [NOTICE]: { body: fixture('termination_notice') },
       [REQUEST]: { body: created },

@@ -33,7 +33,14 @@ function terminationPage(service, role) {
     show(t) {
       this.setData({
         termination: t,
-        view: { initiator: INITIATORS[t.initiated_by] || t.initiated_by, requested: dateTime(t.requested_at), answered: dateTime(t.answered_at) },
+        view: {
+          initiator: INITIATORS[t.initiated_by] || t.initiated_by,
+          requested: dateTime(t.requested_at),
+          answered: dateTime(t.answered_at),
+          // The buttons are the API's allowed_actions.
+          mayAgree: (t.allowed_actions || []).includes('agree'),
+          mayDisagree: (t.allowed_actions || []).includes('disagree'),
+        },
       })
     },
 

@@ -1,10 +1,8 @@
 // An invitation or agreement as the employer sees it: progress, the student (masked), the letter,
-// the flow log; 修改邀约 until the school approves, 申请解约 once effective. Pushed messages open
+// the flow log; 修改邀约 and 申请解约 when the API allows them. Pushed messages open
 // pages/employer/invitation/detail?id=123.
 const employer = require('../../../services/employer')
 const fmt = require('../../../utils/format')
-
-const MODIFIABLE = ['invited', 'college_review', 'school_review']
 
 Page({
   data: { loading: true, errorMessage: '', detail: null, view: {} },
@@ -31,12 +29,14 @@ Page({
       .then(detail => this.setData({
         detail,
         view: {
+          signedElsewhere: !!detail.signed_elsewhere,
           progress: fmt.progressOf(detail),
           terms: fmt.termRows(detail.terms, detail.labels),
           archive: fmt.archiveRows(detail.terms.archive).concat(fmt.hukouRows(detail.terms.archive)),
           flow: fmt.flowRows(detail.flow),
-          canModify: MODIFIABLE.includes(detail.state) && !detail.revision_pending,
-          canTerminate: detail.state === 'effective',
+          // The buttons are the API's allowed_actions.
+          canModify: (detail.allowed_actions || []).includes('modify'),
+          canTerminate: (detail.allowed_actions || []).includes('request_termination'),
         },
       }))
       .catch(err => this.setData({ errorMessage: err.message }))

@@ -41,21 +41,19 @@ Page({
     this.load().then(() => wx.stopPullDownRefresh())
   },
 
-  // The letter, and the student's active destination: another one makes this letter read-only.
   load() {
     this.setData({ errorMessage: '' })
-    const home = student.getHome().catch(() => null)
     return student.getInvitation(this.invitationId)
-      .then(detail => home.then(h => this.show(detail, h)))
+      .then(detail => this.show(detail))
       .catch(err => this.setData({ errorMessage: err.message }))
       .then(() => this.setData({ loading: false }))
   },
 
-  show(detail, home = this.home) {
-    this.home = home
+  // The buttons are the API's allowed_actions: the page never works out what the student may do.
+  show(detail) {
     const archive = detail.terms.archive
-    const active = home && home.destination
-    const elsewhere = active && String(active.id) !== String(detail.id) ? active.employer_name : ''
+    const may = {}
+    ;(detail.allowed_actions || []).forEach(a => { may[a] = true })
     this.setData({
       detail,
       view: {
@@ -66,9 +64,8 @@ Page({
         employer: fmt.employerRows(detail.employer),
         flow: fmt.flowRows(detail.flow),
         invitedOn: fmt.slashDate(detail.invited_at),
-        signedElsewhere: elsewhere,
-        canAnswer: detail.state === 'invited' && !detail.revision_pending && !elsewhere,
-        canTerminate: detail.state === 'effective' && !detail.revision_pending,
+        signedElsewhere: !!detail.signed_elsewhere,
+        may,
       },
     })
   },
