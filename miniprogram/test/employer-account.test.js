@@ -116,6 +116,7 @@ describe('单位注册', () => {
   test('registers with the dictionary codes picked, keeps the new token and goes to the licence upload', async () => {
     const { page, calls, store, wx } = await filled({ 'POST /employer/register': { body: fixture('employer_registered') } })
     expect(page.data.industryOptions[0].children[0]).toEqual({ label: '软件和信息技术服务业', value: '65' })
+    expect(calls.find(c => c.path === '/dictionaries/region').query).toEqual({ top: 'true' })
     expect(text(page, '#industry')).toContain('信息传输、软件和信息技术服务业 / 软件和信息技术服务业')
     tap(page, '#register-btn')
     await flush()

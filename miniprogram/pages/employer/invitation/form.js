@@ -3,6 +3,7 @@
 // hukou from the 户档信息 by default; the checks before sending and the preview; then send.
 const employer = require('../../../services/employer')
 const directory = require('../../../services/directory')
+const region = require('../../../utils/region')
 const fmt = require('../../../utils/format')
 const { fieldHandler, fieldErrorsFrom, missing, toInt, blankToNull } = require('../../../utils/form')
 const { actionKeys, isRetryable } = require('../../../utils/idempotency')
@@ -21,7 +22,6 @@ const today = () => {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
 }
 
-const regionOption = o => ({ label: o.name, value: o.code, ...(o.has_children ? { children: [] } : {}) })
 
 Page({
   data: {
@@ -49,11 +49,8 @@ Page({
 
   load() {
     this.setData({ loading: true, loadError: '' })
-    const dicts = Promise.all([directory.getDictionary('job_category'), directory.getDictionary('region', { top: true })])
-      .then(([jobs, regions]) => this.setData({
-        jobOptions: jobs.items.map(o => ({ label: o.name, value: o.code })),
-        regionOptions: regions.items.map(regionOption),
-      }))
+    const dicts = Promise.all([directory.getDictionary('job_category'), region.topLevel()])
+      .then(([jobs, regions]) => this.setData({ jobOptions: jobs.items.map(o => ({ label: o.name, value: o.code })), regionOptions: regions }))
     const profile = employer.getArchiveProfile().then(p => {
       if (this.invitationId) return
       const has = !!p.profile
@@ -111,21 +108,9 @@ Page({
 
   // The region tree is read a level at a time, as the user goes down it.
   onRegionPick(e) {
-    const { value } = e.detail
-    const find = (options, code) => {
-      for (const o of options) {
-        if (o.value === code) return o
-        const inner = o.children && find(o.children, code)
-        if (inner) return inner
-      }
-      return null
-    }
-    const option = find(this.data.regionOptions, value)
-    if (!option || !option.children || option.children.length) return Promise.resolve()
-    return directory.getDictionary('region', { parent: value }).then(res => {
-      option.children = res.items.map(regionOption)
-      this.setData({ regionOptions: this.data.regionOptions })
-    }).catch(err => toast(this, err.message, 'error'))
+    return region.expand(this.data.regionOptions, e.detail.value)
+      .then(grew => grew && this.setData({ regionOptions: this.data.regionOptions }))
+      .catch(err => toast(this, err.message, 'error'))
   },
 
   onRegionChange(e) {

@@ -6,6 +6,8 @@ const employer = require('../../../services/employer')
 const directory = require('../../../services/directory')
 const { fieldHandler, fieldErrorsFrom, missing, blankToNull } = require('../../../utils/form')
 const { actionKeys } = require('../../../utils/idempotency')
+const region = require('../../../utils/region')
+const { toast } = require('../../../utils/ui')
 
 const REQUIRED = ['name', 'credit_code', 'nature_code', 'industry_code', 'region_code', 'address', 'contact_name', 'contact_phone', 'email', 'username', 'password']
 
@@ -37,11 +39,11 @@ Page({
 
   load() {
     this.setData({ loadError: '' })
-    return Promise.all(['unit_nature', 'industry', 'region'].map(kind => directory.getDictionary(kind)))
+    return Promise.all([directory.getDictionary('unit_nature'), directory.getDictionary('industry'), region.topLevel()])
       .then(([natures, industries, regions]) => this.setData({
         natureOptions: natures.items.map(o => ({ label: o.name, value: o.code })),
         industryOptions: tree(industries.items),
-        regionOptions: tree(regions.items),
+        regionOptions: regions,
       }))
       .catch(err => this.setData({ loadError: err.message }))
   },
@@ -58,6 +60,12 @@ Page({
 
   onPicked(e) {
     this.setData({ 'form.nature_code': e.detail.value[0], 'labels.nature_code': (e.detail.label || [])[0], 'fieldErrors.nature_code': '', picker: '' })
+  },
+
+  onRegionPick(e) {
+    return region.expand(this.data.regionOptions, e.detail.value)
+      .then(grew => grew && this.setData({ regionOptions: this.data.regionOptions }))
+      .catch(err => toast(this, err.message, 'error'))
   },
 
   onCascaded(e) {
