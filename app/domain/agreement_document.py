@@ -300,7 +300,7 @@ def agreement_document(facts: AgreementFacts, variant: str, base_url: str, mac_k
         Section("一、工作岗位与待遇", term_lines(facts)),
         Section("二、档案与户口", archive_lines(facts.terms) + hukou_lines(facts.terms)),
         Section("三、补充条款", text=supplementary or "无"),
-        Section("四、签约须知", text=facts.signing_notice),
+        Section("四、签约须知", text=facts.signing_notice.removeprefix("签约须知：")),
         Section("五、签约与审核记录", step_lines(facts.steps)
                 + (Line("鉴证单位", f"{facts.school_name}（学校就业工作部门审核通过）"),), columns=1),
     )
