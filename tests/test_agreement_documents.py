@@ -60,7 +60,8 @@ def test_the_pdf_says_who_signed_what(app, world, db_session, rendering):
     """Does the student's PDF carry the number, both parties, every term, archive and hukou, the
     supplementary clauses, the signing notice, the review dates and the school as approver —
     and the employer's copy the same with the ID number and phone masked?"""
-    world.terms = lambda **kw: type(world).terms(supplementary_terms="乙方入职后参加为期两周的岗前培训。", **kw)
+    clause = "乙方入职后参加为期两周的岗前培训。"
+    world.terms = lambda **kw: type(world).terms(supplementary_terms=clause, **kw)
     inv_id = effective_agreement(world)
     invitation = db_session.get(Invitation, inv_id)
     student = ApiClient(app.test_client(), world.student_account).get(f"/agreements/{inv_id}/document")
@@ -74,7 +75,7 @@ def test_the_pdf_says_who_signed_what(app, world, db_session, rendering):
                      world.school.name, world.college.name, world.major.name, "本科",
                      "软件工程师", "8,000元/月", "10,000元/月", "3,000元", "60天", "2026年07月15日",
                      "长沙市岳麓区麓谷大道658号", "长沙星辰软件科技有限公司", "410205", "不接收户口",
-                     "乙方入职后参加为期两周的岗前培训。", "签约须知", "甲方被撤销或依法宣告破产",
+                     clause, "签约须知", "甲方被撤销或依法宣告破产",
                      "学院审核通过", "学校审核通过", "鉴证单位", "一式四份", "双面打印",
                      row_of(inv_id, db_session).content_hash):
         assert expected in text, expected
@@ -132,7 +133,8 @@ def test_only_a_numbered_agreement_has_a_document(app, world, db_session, render
     request was recorded; the first approval that numbers it asks for one."""
     from app.services import invitations, reviews
 
-    inv_id = invitations.send_invitations(world.actor(world.hr), [world.student.id], world.terms())[0].invitation_id
+    sent = invitations.send_invitations(world.actor(world.hr), [world.student.id], world.terms())
+    inv_id = sent[0].invitation_id
     responses.accept_invitation(world.actor(world.student_account), inv_id, 1, True)
     reviews.approve_signing(world.actor(world.college_reviewer), inv_id)
     api = ApiClient(app.test_client(), world.student_account)
@@ -252,6 +254,9 @@ def test_the_desktop_download_for_a_logged_in_reviewer(app, world, db_session, r
     other = app.test_client()
     password_login(other, world.other_school_reviewer.username, TEST_PASSWORD)
     assert other.get(f"/agreements/{inv_id}/document.pdf").status_code == 404
+    admin = app.test_client()
+    password_login(admin, world.admin.username, TEST_PASSWORD)
+    assert admin.get(f"/agreements/{inv_id}/document.pdf").status_code == 403
 
     browser = app.test_client()
     assert password_login(browser, world.school_reviewer.username, TEST_PASSWORD).status_code == 302

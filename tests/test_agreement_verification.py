@@ -213,7 +213,8 @@ def test_a_rotated_noisy_scan_matches_its_own_agreement_only(app, world, db_sess
     with pytest.raises(InvalidInput) as refused:
         scan_match.check_scan(scan, other, MAC_KEY)
     assert refused.value.code == "SCAN_OF_ANOTHER_AGREEMENT"
-    assert "另一份协议书" in refused.value.message and refused.value.fields == {"scan": "扫描件不属于本协议书"}
+    assert "另一份协议书" in refused.value.message
+    assert refused.value.fields == {"scan": "扫描件不属于本协议书"}
 
 
 def test_a_scan_without_our_code_is_refused(app, world, db_session, two_agreements):
@@ -223,7 +224,8 @@ def test_a_scan_without_our_code_is_refused(app, world, db_session, two_agreemen
     blank = Image.new("L", (1240, 1754), 250)
     with pytest.raises(InvalidInput) as refused:
         scan_match.check_scan(blank, facts, MAC_KEY)
-    assert refused.value.code == "SCAN_WITHOUT_CODE" and "未在扫描件中识别到协议书二维码" in refused.value.message
+    assert refused.value.code == "SCAN_WITHOUT_CODE"
+    assert "未在扫描件中识别到协议书二维码" in refused.value.message
     # the same printout, after the agreement's terms were changed behind the platform's back
     changed = dataclasses.replace(facts, terms={**facts.terms, "regular_salary": 1})
     assert scan_match.match_image(_scan_of(pdf, 1.0, 3), *scan_match.expected_code(changed, MAC_KEY)).match \
@@ -278,7 +280,7 @@ def test_reviews_of_the_agreement_are_printed_with_the_approving_school(app, wor
 # -- through a real server ------------------------------------------------------------------------
 
 @pytest.mark.committing
-def test_download_and_verification_over_http(live_app, world_live, tmp_path, monkeypatch):
+def test_download_and_verification_over_http(live_app, world_live, tmp_path, monkeypatch):  # noqa: F811
     """Over a real HTTP server: the mini-program's download of the PDF and the preview (headers
     as a phone's wx.downloadFile sees them), then the page the preview's QR code opens."""
     import requests

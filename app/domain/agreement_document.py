@@ -61,7 +61,8 @@ STATUS_DATE_LABELS = {"effective": "生效日期", "terminated": "解约日期",
                       "invalidated": "失效日期", "college_review": "退回审核日期",
                       "school_review": "退回审核日期"}
 
-ARCHIVE_LABELS = {"employer": "签约单位接收", "forward": "转寄至档案接收单位", "not_received": "单位不接收档案"}
+ARCHIVE_LABELS = {"employer": "签约单位接收", "forward": "转寄至档案接收单位",
+                  "not_received": "单位不接收档案"}
 HUKOU_LABELS = {"received": "接收户口", "not_received": "不接收户口"}
 
 _REF = re.compile(r"^[0-9A-Z]{6,20}$")
@@ -94,7 +95,8 @@ class AgreementFacts:
     state_at: datetime | None  # when it entered that state (naive UTC)
     employer: dict[str, Any]  # the accepted revision's employer snapshot
     labels: dict[str, str]  # dictionary names: job_category, work_region, employer_nature, …
-    student: dict[str, Any]  # name, gender, id_number, phone, school, college, major, education, cohort, student_no
+    # name, gender, id_number, phone, major, education, cohort, student_no
+    student: dict[str, Any]
     student_digests: dict[str, str]  # keyed lookup hashes of id_number and phone
     terms: dict[str, Any]  # the accepted revision's terms (InvitationTerms as stored)
     revision: int
@@ -368,7 +370,8 @@ def termination_letter(facts: TerminationFacts, variant: str, base_url: str, mac
             Section("一、解约事项", (Line("申请方", requester), Line("解约原因", facts.reason),
                                      Line("申请日期", cn_date(facts.requested_at)),
                                      Line("解约生效日期", cn_date(facts.approved_at))), text=body),
-            Section("二、解约流程记录", tuple(Line(s.label, f"{s.by}　{_when(s.at)}") for s in facts.timeline),
+            Section("二、解约流程记录",
+                    tuple(Line(s.label, f"{s.by}　{_when(s.at)}") for s in facts.timeline),
                     columns=1),
             Section("三、原协议主要条款", term_lines(agreement)[:4]),
         ),

@@ -103,8 +103,8 @@ def termination_facts(termination: Termination) -> doc.TerminationFacts:
                      and e.created_at >= termination.created_at.replace(microsecond=0)), None)
     end = approval.seq if approval else flow[-1].seq
     start = max((e.seq for e in flow if e.action == "termination_request" and e.seq <= end), default=1)
-    timeline = tuple(doc.ReviewStep(ACTION_LABELS.get(e.action, e.action), names.get(e.actor_role, e.actor_name),
-                                    e.created_at)
+    timeline = tuple(doc.ReviewStep(ACTION_LABELS.get(e.action, e.action),
+                                    names.get(e.actor_role, e.actor_name), e.created_at)
                      for e in flow if start <= e.seq <= end and e.action.startswith("termination_"))
     return doc.TerminationFacts(
         agreement=agreement, initiated_by=termination.initiated_by.value, reason=termination.reason,

@@ -205,7 +205,8 @@ def _decorate(canvas: Canvas, document: Document, number: int, total: int) -> No
     canvas.drawString(MARGIN_X, PAGE_HEIGHT - 20 * mm, document.number_line)
     canvas.setFillColor(MUTED)
     canvas.setFont(FONT, 8)
-    canvas.drawString(MARGIN_X, PAGE_HEIGHT - 26 * mm, "扫描右侧二维码，可查验本文件的真实性及协议书当前状态。")
+    canvas.drawString(MARGIN_X, PAGE_HEIGHT - 26 * mm,
+                      "扫描右侧二维码，可查验本文件的真实性及协议书当前状态。")
     canvas.setStrokeColor(RULE)
     canvas.setLineWidth(0.6)
     canvas.line(MARGIN_X, PAGE_HEIGHT - HEADER + 3 * mm, qr_x - 4 * mm, PAGE_HEIGHT - HEADER + 3 * mm)

@@ -25,8 +25,9 @@ PER_DAY = 500
 
 
 def limits(ip: str) -> list[ratelimit.Limit]:
-    return [ratelimit.Limit("verify-ip", ip, 60, int(current_app.config.get("VERIFY_PER_MINUTE", PER_MINUTE))),
-            ratelimit.Limit("verify-ip-day", ip, 86400, int(current_app.config.get("VERIFY_PER_DAY", PER_DAY)))]
+    config = current_app.config
+    return [ratelimit.Limit("verify-ip", ip, 60, int(config.get("VERIFY_PER_MINUTE", PER_MINUTE))),
+            ratelimit.Limit("verify-ip-day", ip, 86400, int(config.get("VERIFY_PER_DAY", PER_DAY)))]
 
 
 def _online(ref: str) -> doc.AgreementFacts | None:

@@ -44,7 +44,13 @@ def _login():
     return redirect(url_for("web_login.login_page", next=request.full_path.rstrip("?")))
 
 
+def _for_downloaders(view):
+    view.required_roles = documents.DOWNLOADERS  # read by authorisation-matrix tests
+    return view
+
+
 @bp.get("/agreements/<int:agreement_id>/document.pdf")
+@_for_downloaders
 def agreement_pdf(agreement_id: int):
     """下载协议书 (PDF)."""
     actor = _actor()
@@ -54,6 +60,7 @@ def agreement_pdf(agreement_id: int):
 
 
 @bp.get("/agreements/<int:agreement_id>/document.png")
+@_for_downloaders
 def agreement_png(agreement_id: int):
     """预览协议书 (PNG)."""
     actor = _actor()
@@ -63,6 +70,7 @@ def agreement_png(agreement_id: int):
 
 
 @bp.get("/agreements/<int:agreement_id>/termination-letter.pdf")
+@_for_downloaders
 def termination_letter(agreement_id: int):
     """下载解约函 (PDF)."""
     actor = _actor()
