@@ -2,7 +2,7 @@
 render requests (requested_seq / rendered_seq) and the random storage keys of its files
 
 Revision ID: e_agreement_1
-Revises: 0006
+Revises: miniprogram_1
 Create Date: 2026-11-29 23:07:19.041494
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e_agreement_1'
-down_revision = '0006'
+down_revision = 'miniprogram_1'
 branch_labels = None
 depends_on = None
 
