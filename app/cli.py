@@ -125,3 +125,7 @@ def register(app: Flask) -> None:
     from app.cli_delivery import register as register_delivery
 
     register_delivery(app)
+
+    from app.cli_bench import register as register_bench
+
+    register_bench(app)
