@@ -1,33 +1,38 @@
-"""Invitation and agreement views for each audience, with PII masked by default."""
+"""Invitation and agreement views for each audience, with PII masked by default.
+
+They format what app/services/signing_reads.py loaded for the page (names and positions come
+with the rows): a serializer never triggers a query of its own.
+"""
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from app.clock import iso_china
+from app.clock import iso_china, utcnow
 from app.domain import signing as rules
 from app.domain.actors import Actor
 from app.models import FlowEntry, Invitation, InvitationRevision
 from app.pii import mask_id_number, mask_phone
+from app.services.signing_reads import Detail, Row
 
 
-def display_state(invitation: Invitation) -> str:
+def display_state(invitation: Invitation, now=None) -> str:
     """An unanswered letter past its deadline reads as expired even before the sweep runs."""
-    from app.clock import utcnow
-
-    if invitation.state.value == rules.INVITED and utcnow() >= invitation.deadline_at:
+    if invitation.state.value == rules.INVITED and (now or utcnow()) >= invitation.deadline_at:
         return rules.EXPIRED
     return invitation.state.value
 
 
-def invitation_summary(invitation: Invitation, revision: InvitationRevision) -> dict[str, Any]:
+def invitation_summary(row: Row) -> dict[str, Any]:
+    invitation = row.invitation
     state = display_state(invitation)
     return {
         "id": invitation.id,
         "state": state,
         "state_label": rules.STATE_LABELS[state],
-        "employer_name": invitation.employer.name,
-        "student_name": invitation.student.name,
-        "position": revision.terms["position"],
+        "employer_name": row.employer_name,
+        "student_name": row.student_name,
+        "position": row.position,
         "invited_at": iso_china(invitation.created_at),
         "deadline_date": f"{rules.deadline_display_date(invitation.deadline_at):%Y-%m-%d}",
         "agreement_no": invitation.agreement_no,
@@ -58,26 +63,48 @@ def flow_view(entries: list[FlowEntry]) -> list[dict[str, Any]]:
              "remark": e.remark} for e in entries]
 
 
+_LABEL_KINDS = ("job_category", "region", "unit_nature", "industry")
+_LABELS_TTL = 60.0  # s: the platform admin's edits of a dictionary show within a minute
+_labels: dict[str, Any] = {"at": 0.0, "names": {}}
+
+
+def _dictionary_names() -> dict[tuple[str, str], str]:
+    """The names of the letter's dictionaries, read once a minute per process (not per request)."""
+    if time.monotonic() - _labels["at"] > _LABELS_TTL:
+        from app.services.dictionaries import all_names
+
+        _labels["names"] = all_names(_LABEL_KINDS)
+        _labels["at"] = time.monotonic()
+    return _labels["names"]
+
+
 def code_labels(revision: InvitationRevision) -> dict[str, str]:
     """Names for the dictionary codes in the letter, so no client needs the dictionaries."""
-    from app.services.dictionaries import names_of
-
     employer = revision.employer_snapshot
-    return names_of({
+    wanted = {
         "job_category": ("job_category", revision.terms.get("job_category_code")),
         "work_region": ("region", revision.terms.get("work_region_code")),
         "employer_nature": ("unit_nature", employer.get("nature_code")),
         "employer_industry": ("industry", employer.get("industry_code")),
         "employer_region": ("region", employer.get("region_code")),
-    })
+    }
+    names = _dictionary_names()
+    labels = {key: names[pair] for key, pair in wanted.items() if pair in names}
+    missing = {key: pair for key, pair in wanted.items() if pair[1] and key not in labels}
+    if missing:  # a code added since the cache was read (or none loaded): ask the database
+        from app.services.dictionaries import names_of
+
+        labels.update(names_of(missing))
+    return labels
 
 
-def invitation_detail(invitation: Invitation, revision: InvitationRevision,
-                      flow: list[FlowEntry], viewer: Actor,
-                      accepted: InvitationRevision | None = None) -> dict[str, Any]:
-    """accepted: the terms already agreed, shown beside a modification awaiting the student."""
+def invitation_detail(detail: Detail, viewer: Actor) -> dict[str, Any]:
+    """The letter with its terms, both parties and the flow log; beside a modification awaiting
+    the student, the terms already agreed (accepted_terms)."""
+    invitation, revision, accepted = detail.invitation, detail.revision, detail.accepted
+    row = Row(invitation, invitation.employer.name, invitation.student.name, revision.terms["position"])
     return {
-        **invitation_summary(invitation, revision),
+        **invitation_summary(row),
         "letter": rules.letter_opening(invitation.student.name, revision.terms["position"],
                                        invitation.deadline_at),
         "terms": revision.terms,
@@ -89,5 +116,5 @@ def invitation_detail(invitation: Invitation, revision: InvitationRevision,
         "accepted_revision": invitation.accepted_revision_no,
         "accepted_terms": accepted.terms if accepted is not None else None,
         "last_remark": invitation.last_remark,
-        "flow": flow_view(flow),
+        "flow": flow_view(detail.flow),
     }

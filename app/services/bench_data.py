@@ -31,10 +31,27 @@ from app.domain import signing as rules
 from app.domain.events import EMPLOYER_COPIES, EMPLOYER_INVITATION_PAGE, EVENTS
 from app.domain.identity import credit_code_check_char, id_number_check_char
 from app.extensions import db
-from app.models import (Account, AccountEvent, ActiveDestination, AgreementCounter, ArchiveProfile,
-                        College, Delivery, Employer, Favorite, FlowEntry, Invitation,
-                        InvitationRevision, Major, Notification, OutboxMessage, School, Student,
-                        Termination, WechatIdentity)
+from app.models import (
+    Account,
+    AccountEvent,
+    ActiveDestination,
+    AgreementCounter,
+    ArchiveProfile,
+    College,
+    Delivery,
+    Employer,
+    Favorite,
+    FlowEntry,
+    Invitation,
+    InvitationRevision,
+    Major,
+    Notification,
+    OutboxMessage,
+    School,
+    Student,
+    Termination,
+    WechatIdentity,
+)
 from app.pii import lookup_hash
 from app.services.accounts import hash_password
 from app.services.flow import GENESIS, _digest
@@ -597,3 +614,47 @@ def reset_schema(log: Callable[[str], None] = print) -> None:
 
 def summary_json(counts: Iterable[tuple[str, int]]) -> str:
     return json.dumps(dict(counts), ensure_ascii=False)
+
+
+def build_sweep_set(total: int = 1_000_000, due: int = 100_000,
+                    log: Callable[[str], None] = print) -> tuple[int, int, datetime]:
+    """The expiry sweep's data: ``total`` letters of which ``due`` are unanswered past their deadline.
+
+    A realistic base set (students, employers, 100k letters in every state with their rows) is
+    generated, then the due letters (copies of real employer-student pairs, each with its
+    revision) and closed filler letters are multiplied in SQL. Returns (rows, due, the now that
+    makes them due).
+    """
+    reset_schema(log)
+    base = due
+    generate(Plan(students=20_000, schools=4, employers=200, invitations=base, giant_letters=10_000,
+                  large_letters=3_000, seed=15), log)
+    now = utcnow().replace(microsecond=0)
+    cols = ("employer_id, student_id, school_id, college_id, cohort, invited_by_id, state, open_pair,"
+            " current_revision_no, deadline_at, created_at, updated_at, version")
+    with db.engine.begin() as conn:
+        conn.execute(text(
+            f"INSERT INTO invitations ({cols}) SELECT employer_id, student_id, school_id, college_id,"
+            " cohort, invited_by_id, 'invited', CONCAT('sw:', id), 1, :deadline, created_at, created_at, 1"
+            " FROM invitations WHERE id <= :base"), {"deadline": now - timedelta(hours=1), "base": base})
+        conn.execute(text(
+            "INSERT INTO invitation_revisions (invitation_id, number, status, terms, employer_snapshot,"
+            " feedback_days, deadline_at, created_by_id, created_at)"
+            " SELECT i.id, 1, 'current', r.terms, r.employer_snapshot, 5, i.deadline_at, i.invited_by_id,"
+            " i.created_at FROM invitations i JOIN invitation_revisions r"
+            " ON r.invitation_id = CAST(SUBSTRING(i.open_pair, 4) AS UNSIGNED) AND r.number = 1"
+            " WHERE i.open_pair LIKE 'sw:%'"))
+        filler = 0
+        while base * 2 + filler < total:
+            n = min(base, total - base * 2 - filler)
+            conn.execute(text(
+                f"INSERT INTO invitations ({cols}) SELECT employer_id, student_id, school_id, college_id,"
+                " cohort, invited_by_id, 'expired', NULL, 1, deadline_at, created_at, created_at, 1"
+                " FROM invitations WHERE id <= :n"), {"n": n})
+            filler += n
+            log(f"filler letters: {filler}")
+        conn.execute(text("ANALYZE TABLE invitations"))
+        rows = conn.execute(text("SELECT COUNT(*) FROM invitations")).scalar()
+        due_rows = conn.execute(text("SELECT COUNT(*) FROM invitations WHERE state = 'invited'"
+                                     " AND deadline_at <= :now"), {"now": now}).scalar()
+    return rows, due_rows, now

@@ -61,3 +61,9 @@ def names_of(wanted: dict[str, tuple[str, str | None]]) -> dict[str, str]:
         DictEntry.kind.in_({k for k, _ in pairs}), DictEntry.code.in_({c for _, c in pairs}))).all()
     names = {(kind, code): name for kind, code, name in rows}
     return {key: names[pair] for key, pair in wanted.items() if pair in names}
+
+
+def all_names(kinds: tuple[str, ...]) -> dict[tuple[str, str], str]:
+    """Every (kind, code) -> name of these dictionaries, in one query (for a per-process cache)."""
+    return {(kind, code): name for kind, code, name in db.session.execute(
+        select(DictEntry.kind, DictEntry.code, DictEntry.name).where(DictEntry.kind.in_(kinds)))}
