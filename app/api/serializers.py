@@ -5,7 +5,6 @@ with the rows): a serializer never triggers a query of its own.
 """
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from app.clock import iso_china, utcnow
@@ -13,6 +12,7 @@ from app.domain import signing as rules
 from app.domain.actors import Actor
 from app.models import FlowEntry, Invitation, InvitationRevision
 from app.pii import mask_id_number, mask_phone
+from app.services.dictionaries import cached_names
 from app.services.signing_reads import Detail, Row
 
 
@@ -64,18 +64,6 @@ def flow_view(entries: list[FlowEntry]) -> list[dict[str, Any]]:
 
 
 _LABEL_KINDS = ("job_category", "region", "unit_nature", "industry")
-_LABELS_TTL = 60.0  # s: the platform admin's edits of a dictionary show within a minute
-_labels: dict[str, Any] = {"at": 0.0, "names": {}}
-
-
-def _dictionary_names() -> dict[tuple[str, str], str]:
-    """The names of the letter's dictionaries, read once a minute per process (not per request)."""
-    if time.monotonic() - _labels["at"] > _LABELS_TTL:
-        from app.services.dictionaries import all_names
-
-        _labels["names"] = all_names(_LABEL_KINDS)
-        _labels["at"] = time.monotonic()
-    return _labels["names"]
 
 
 def code_labels(revision: InvitationRevision) -> dict[str, str]:
@@ -88,14 +76,8 @@ def code_labels(revision: InvitationRevision) -> dict[str, str]:
         "employer_industry": ("industry", employer.get("industry_code")),
         "employer_region": ("region", employer.get("region_code")),
     }
-    names = _dictionary_names()
-    labels = {key: names[pair] for key, pair in wanted.items() if pair in names}
-    missing = {key: pair for key, pair in wanted.items() if pair[1] and key not in labels}
-    if missing:  # a code added since the cache was read (or none loaded): ask the database
-        from app.services.dictionaries import names_of
-
-        labels.update(names_of(missing))
-    return labels
+    names = cached_names(_LABEL_KINDS)
+    return {key: names[pair] for key, pair in wanted.items() if pair in names}
 
 
 def invitation_detail(detail: Detail, viewer: Actor) -> dict[str, Any]:
