@@ -12,8 +12,8 @@ employer; a reviewer's or admin's account) one channel is chosen:
 3. else nothing: the in-app inbox has it. An outbox row with nobody to push to is SKIPPED.
 
 A batch is three steps: claim (one transaction, one commit), send (every claimed delivery over
-the WeChat client's kept-alive HTTP session, no database writes), record (one transaction, one
-commit). Exactly once, whatever crashes:
+the WeChat client's kept-alive HTTP session, SEND_CONCURRENCY calls in flight, no database
+writes), record (one transaction, one commit). Exactly once, whatever crashes:
 - each (outbox row, openid, channel) is one ``Delivery`` row with a UNIQUE ``client_msg_id``;
   a second worker planning the same row fails on that key and sends nothing;
 - a delivery is claimed (PENDING, attempts + 1, a send lease in ``next_attempt_at``) and that is
@@ -42,6 +42,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -84,6 +85,7 @@ DELIVERY_DEFAULTS: dict[str, Any] = {
     "BACKOFF_MAX": 3600,  # … up to this
     "RELAY_BATCH": 500,  # outbox rows enqueued per relay run
     "JOB_BATCH": 50,  # outbox rows one job claims and sends (one claim, one record commit)
+    "SEND_CONCURRENCY": 4,  # WeChat calls of a batch in flight at once (threads of the worker)
     "CARRY_OVER_AT": "00:05",  # Asia/Shanghai time at which quota-held reminders go out next day
 }
 
@@ -297,9 +299,10 @@ def deliver_batch(outbox_ids: Iterable[int]) -> dict[int, str]:
     try:
         work = _claim(ids, first_try=True)
         identities = _identities(work)
+        claimed = [(d, item.outbox) for item in work for d in item.claimed]
+        for (delivery, outbox), outcome in zip(claimed, _send_all(claimed, identities)):
+            _record(delivery, outbox, identities[delivery.identity_id], outcome)
         for item in work:
-            for delivery in item.claimed:
-                _attempt(delivery, item.outbox, identities[delivery.identity_id])
             _settle(item.outbox, item.rows)
         _count_sends(sum(1 for item in work for d in item.claimed
                          if d.channel == messages.TEMPLATE and d.status == DeliveryStatus.SENT))
@@ -413,31 +416,60 @@ def _identities(work: list[Work]) -> dict[int, WechatIdentity]:
 
 
 def send_one(delivery: Delivery, notification: Notification, identity: WechatIdentity,
-             settings: dict[str, Any]) -> str:
-    """Call WeChat for one claimed delivery (over the cached client's kept-alive session); the msgid."""
-    from wechat.clients import miniprogram_client, official_client
-
+             settings: dict[str, Any], clients: dict[str, Any]) -> str:
+    """Call WeChat for one claimed delivery over the process's kept-alive client; the msgid.
+    Runs in a sender thread: it reads what the batch loaded and writes nothing."""
     if delivery.channel == messages.TEMPLATE:
         payload = messages.template_payload(notification, identity.openid, settings,
                                             client_msg_id=delivery.client_msg_id)
-        return messages.send_template(official_client(), payload)
+        return messages.send_template(clients[messages.TEMPLATE], payload)
     payload = messages.subscribe_payload(notification, identity.openid, settings)
-    return messages.send_subscribe(miniprogram_client(), payload)
+    return messages.send_subscribe(clients[messages.SUBSCRIBE], payload)
 
 
-def _attempt(delivery: Delivery, outbox: OutboxMessage, identity: WechatIdentity) -> None:
-    """Send one claimed delivery; its outcome is recorded with the batch's commit."""
+_senders: dict[int, ThreadPoolExecutor] = {}
+
+
+def _send_all(claimed: list[tuple[Delivery, OutboxMessage]], identities: dict[int, WechatIdentity]
+              ) -> list[str | Exception]:
+    """Each claimed delivery's msgid, or the WeChat / template error it met; up to
+    SEND_CONCURRENCY calls in flight. Anything else (a crash) propagates: nothing is recorded."""
+    if not claimed:
+        return []
+    from wechat.clients import miniprogram_client, official_client
+
     settings = current_app.config["WECHAT"]
-    try:
-        msgid = send_one(delivery, outbox.notification, identity, settings)
-    except WeChatClientException as exc:
-        _failed(delivery, outbox, identity, exc, config())
-    except (LookupError, ValueError) as exc:  # no template for the event, a bad keyword name
+    channels = {d.channel for d, _ in claimed}
+    clients = {messages.TEMPLATE: official_client() if messages.TEMPLATE in channels else None,
+               messages.SUBSCRIBE: miniprogram_client() if messages.SUBSCRIBE in channels else None}
+
+    def call(item: tuple[Delivery, OutboxMessage]) -> str | Exception:
+        delivery, outbox = item
+        try:
+            return send_one(delivery, outbox.notification, identities[delivery.identity_id], settings, clients)
+        except (WeChatClientException, LookupError, ValueError) as exc:
+            return exc
+
+    threads = max(int(config()["SEND_CONCURRENCY"]), 1)
+    if threads == 1 or len(claimed) == 1:
+        return [call(item) for item in claimed]
+    pool = _senders.get(threads)
+    if pool is None:
+        pool = _senders[threads] = ThreadPoolExecutor(threads, thread_name_prefix="wq-send")
+    return list(pool.map(call, claimed))
+
+
+def _record(delivery: Delivery, outbox: OutboxMessage, identity: WechatIdentity,
+            outcome: str | Exception) -> None:
+    """A send's outcome on its delivery; committed with the batch."""
+    if isinstance(outcome, WeChatClientException):
+        _failed(delivery, outbox, identity, outcome, config())
+    elif isinstance(outcome, Exception):  # no template for the event, a bad keyword name
         delivery.status, delivery.errcode = DeliveryStatus.FAILED, None
-        delivery.errmsg = f"模板配置错误：{exc}"[:300]
-        log.error("delivery %s: %s", delivery.id, exc)
+        delivery.errmsg = f"模板配置错误：{outcome}"[:300]
+        log.error("delivery %s: %s", delivery.id, outcome)
     else:
-        delivery.status, delivery.msgid, delivery.sent_at = DeliveryStatus.SENT, msgid[:64], utcnow()
+        delivery.status, delivery.msgid, delivery.sent_at = DeliveryStatus.SENT, outcome[:64], utcnow()
         delivery.errcode = delivery.errmsg = None
 
 

@@ -36,7 +36,7 @@ DATABASE_URL = os.environ.get("WQ_BENCH_DATABASE_URL",
 # Roster import and the expiry sweep write their own data here (emptied by them).
 SCRATCH_DATABASE_URL = os.environ.get("WQ_BENCH_SCRATCH_DATABASE_URL",
                                       "mysql+pymysql://root@127.0.0.1/wq_bench?charset=utf8mb4")
-REDIS_URL = os.environ.get("WQ_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+REDIS_URL = os.environ.get("WQ_BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 # Bench-only keys: the data set is encrypted with them (not secrets; never used elsewhere).
 PII_KEY = "YmVuY2gta2V5LTAxMjM0NTY3ODlhYmNkZWZnaGlqa2w="
 # gunicorn exactly as README's deployment step, with an ephemeral port and the log in a file.
@@ -195,6 +195,10 @@ def request_line(method: str, path: str, token: str, body: Any = None) -> str:
     return "\t".join([method, path, token, json.dumps(body, ensure_ascii=False) if body is not None else ""])
 
 
+# Filled by the session: the database server's buffer pool and the data set's size.
+SERVER: dict[str, Any] = {}
+
+
 def machine() -> dict[str, Any]:
     mem_kb = 0
     try:
@@ -208,7 +212,7 @@ def machine() -> dict[str, Any]:
         pass
     return {"cpus": os.cpu_count(), "cpu": cpu, "memory_gb": round(mem_kb / 1024 / 1024, 1),
             "os": platform.platform(), "python": platform.python_version(),
-            "load_avg_at_start": os.getloadavg()}
+            "load_avg": [round(x, 2) for x in os.getloadavg()], **SERVER}
 
 
 def write_result(name: str, *, measure: str, bar: str, meets_bar: bool | None, figures: dict[str, Any],
