@@ -30,6 +30,7 @@ def test_config(database_url: str) -> dict:
         "SECRET_KEY": "test-secret",
         "PII_KEYS": [TEST_PII_KEY],
         "PII_HASH_KEY": "test-hash-key",
+        "FLOW_LOG_KEY": "test-flow-log-key",
         "JOBS_INLINE": True,
         "WTF_CSRF_ENABLED": True,
         # Never the real WeChat from a test: a closed local port fails at once. Tests that
@@ -58,6 +59,10 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     with app.app_context():
         _drop_everything()
         upgrade()
+        # Every letter's codes are checked against them; loaded once, kept by every test.
+        from app.services.dictionaries import load_dictionaries
+
+        load_dictionaries()
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -109,7 +114,8 @@ def committing_db(app: Flask, redis_client) -> Iterator:
             if db.engine.dialect.name == "mysql":
                 conn.execute(text("SET FOREIGN_KEY_CHECKS=0"))
             for table in reversed(meta.sorted_tables):
-                conn.execute(table.delete())
+                if table.name != "dict_entries":  # loaded once per session (the app fixture)
+                    conn.execute(table.delete())
             if db.engine.dialect.name == "mysql":
                 conn.execute(text("SET FOREIGN_KEY_CHECKS=1"))
 
@@ -224,7 +230,7 @@ def empty_favourites(world, db_session):
 
 @pytest.fixture
 def dicts(db_session):
-    """The shipped code dictionaries, loaded."""
-    from app.services.dictionaries import load_dictionaries
+    """The shipped code dictionaries (loaded once per session by the app fixture)."""
+    from app.models import DictEntry
 
-    load_dictionaries()
+    assert db_session.query(DictEntry).count() > 1000

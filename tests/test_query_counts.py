@@ -21,11 +21,11 @@ from tests.factories import StudentFactory, add_favorites
 BUDGET = {
     "/student/home": 6,
     "/student/invitations?status=all": 2,
-    "/student/invitations/{id}": 3,
+    "/student/invitations/{id}": 4,  # the invitation with its parties, revisions, flow, destination
     "/employer/home": 4,
     "/employer/invitations": 2,
     "/employer/invitations?status=signing&cohort=2026": 2,
-    "/employer/invitations/{id}": 3,
+    "/employer/invitations/{id}": 4,
     "/notifications": 2,
 }
 

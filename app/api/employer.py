@@ -4,22 +4,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal, Optional
 
-from flask import Response as FlaskResponse
 from pydantic import BaseModel, ConfigDict, Field
 from spectree import Response
+from flask import Response as FlaskResponse
 
 from app.api import bp, spec
 from app.api.auth import current_actor, roles_required
-from app.api.conventions import idempotent
+from app.api.conventions import attachment, idempotent
 from app.api.schemas_common import ERRORS
-from app.api.schemas_signing import (
-    InvitationCreate,
-    InvitationDetail,
-    InvitationList,
-    Preview,
-    PreviewBody,
-    SendResults,
-)
+from app.api.schemas_signing import (InvitationCreate, InvitationDetail, InvitationList, Preview,
+                                     PreviewBody, SendResults)
 from app.api.serializers import invitation_detail
 from app.api.student import list_response
 from app.domain.terms import InvitationTerms
@@ -175,5 +169,5 @@ def export_invitations(query: EmployerListFilter):
     with employer_lists.write_export(current_actor(), query.to_filter()) as out:
         body = out.read()
     response = FlaskResponse(body, mimetype=XLSX)
-    response.headers["Content-Disposition"] = "attachment; filename*=UTF-8''%E7%AD%BE%E7%BA%A6%E5%90%8D%E5%8D%95.xlsx"
+    response.headers["Content-Disposition"] = attachment("签约名单.xlsx")
     return response

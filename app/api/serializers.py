@@ -10,6 +10,7 @@ from typing import Any
 from app.clock import iso_china, utcnow
 from app.domain import signing as rules
 from app.domain.actors import Actor
+from app.domain.flow_labels import ACTION_LABELS, state_label
 from app.models import FlowEntry, Invitation, InvitationRevision
 from app.pii import mask_id_number, mask_phone
 from app.services.dictionaries import cached_names
@@ -18,12 +19,13 @@ from app.services.signing_reads import Detail, Row
 
 def display_state(invitation: Invitation, now=None) -> str:
     """An unanswered letter past its deadline reads as expired even before the sweep runs."""
-    if invitation.state.value == rules.INVITED and (now or utcnow()) >= invitation.deadline_at:
+    if rules.is_overdue(invitation.state.value, invitation.deadline_at, now or utcnow()):
         return rules.EXPIRED
     return invitation.state.value
 
 
 def invitation_summary(row: Row) -> dict[str, Any]:
+    """row.signed_elsewhere: the student holds a destination other than this agreement."""
     invitation = row.invitation
     state = display_state(invitation)
     return {
@@ -38,6 +40,7 @@ def invitation_summary(row: Row) -> dict[str, Any]:
         "agreement_no": invitation.agreement_no,
         "revision": invitation.current_revision_no,
         "revision_pending": invitation.pending_revision_no is not None,
+        "signed_elsewhere": row.signed_elsewhere,
     }
 
 
@@ -58,8 +61,8 @@ def student_view(student, viewer: Actor) -> dict[str, Any]:
 
 def flow_view(entries: list[FlowEntry]) -> list[dict[str, Any]]:
     return [{"at": iso_china(e.created_at), "actor": e.actor_name, "action": e.action,
-             "action_label": rules.ACTION_LABELS.get(e.action, e.action),
-             "state": e.to_state, "state_label": rules.STATE_LABELS.get(e.to_state or "", ""),
+             "action_label": ACTION_LABELS.get(e.action, e.action),
+             "state": e.to_state, "state_label": state_label(e.action, e.to_state),
              "remark": e.remark} for e in entries]
 
 
@@ -82,11 +85,14 @@ def code_labels(revision: InvitationRevision) -> dict[str, str]:
 
 def invitation_detail(detail: Detail, viewer: Actor) -> dict[str, Any]:
     """The letter with its terms, both parties and the flow log; beside a modification awaiting
-    the student, the terms already agreed (accepted_terms)."""
+    the student, the terms already agreed (accepted_terms); allowed_actions: what the viewer may
+    do now (clients show exactly these buttons)."""
     invitation, revision, accepted = detail.invitation, detail.revision, detail.accepted
-    row = Row(invitation, invitation.employer.name, invitation.student.name, revision.terms["position"])
+    row = Row(invitation, invitation.employer.name, invitation.student.name, revision.terms["position"],
+              detail.signed_elsewhere)
     return {
         **invitation_summary(row),
+        "allowed_actions": detail.allowed_actions,
         "letter": rules.letter_opening(invitation.student.name, revision.terms["position"],
                                        invitation.deadline_at),
         "terms": revision.terms,

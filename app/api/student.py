@@ -7,16 +7,8 @@ from app.api import bp, spec
 from app.api.auth import current_actor, roles_required
 from app.api.conventions import MAX_LIMIT, decode_cursor, encode_cursor, idempotent
 from app.api.schemas_common import ERRORS
-from app.api.schemas_signing import (
-    AcceptBody,
-    InvitationDetail,
-    InvitationList,
-    RejectBody,
-    RevisionBody,
-    StatusQuery,
-    StudentHome,
-    WaitingTermination,
-)
+from app.api.schemas_signing import (AcceptBody, InvitationDetail, InvitationList, RejectBody,
+                                     RevisionBody, StatusQuery, StudentHome, WaitingTermination)
 from app.api.serializers import invitation_detail, invitation_summary, student_view
 from app.clock import iso_china
 from app.domain.errors import InvalidInput
@@ -29,7 +21,7 @@ def _detail(invitation_id: int) -> dict:
 
 
 def list_response(query, cursor: str | None, limit: int) -> InvitationList:
-    """A page of invitations with names and positions: two queries whatever the page size."""
+    """A page of invitations with names, positions and destinations: two queries whatever its size."""
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput("BAD_LIMIT", f"每页条数应为1至{MAX_LIMIT}", {"limit": f"应为1至{MAX_LIMIT}"})
     rows, more = signing_reads.list_page(query, decode_cursor(cursor), limit)

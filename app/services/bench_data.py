@@ -55,6 +55,7 @@ from app.models import (
 from app.pii import lookup_hash
 from app.services.accounts import hash_password
 from app.services.flow import GENESIS, _digest
+from app.services.signing_flow import STUDENT_EVENTS
 
 CHUNK = 5000
 BENCH_PASSWORD = "bench-pass-2026"
@@ -64,10 +65,6 @@ REGIONS = ["430102", "430103", "430104", "430105", "430111", "430181", "430202",
            "430405", "430602", "430702", "431002", "420102", "360102", "440106", "410105"]
 POSITIONS = ["软件工程师", "测试工程师", "财务专员", "管理培训生", "销售代表", "机械设计工程师",
              "化工工艺员", "人力资源专员", "数据分析师", "产品经理", "客户经理", "行政助理"]
-STUDENT_EVENTS = {"invitation_received", "invitation_modified", "invitation_expiring", "review_passed",
-                  "review_rejected", "agreement_effective", "approval_withdrawn", "agreement_voided",
-                  "agreement_invalidated", "agreement_force_terminated"}
-
 # Final state of an invitation -> share of all invitations (sums to 1). Accepted states are
 # bounded by the students: one active destination each.
 STATE_SHARES = [
@@ -76,6 +73,7 @@ STATE_SHARES = [
     ("terminated", 0.01), ("voided", 0.004), ("invalidated", 0.002),
 ]
 ACTIVE = rules.ACTIVE_STATES
+EVENT_OF = {row.name: row.event for row in rules.SIGNING.rows}  # flow-log action -> its notification
 OPEN = ACTIVE | {"invited"}
 
 
@@ -532,7 +530,8 @@ class _Generator:
             entry.hash = _digest(entry)
             prev = entry.hash
             self._row("flow_entries", {"id": self.ids.take("flow_entries"), **vars(entry)})
-            event = rules.TRANSITIONS[action].event if action != "invite" else "invitation_received"
+            event = EVENT_OF[action]
+            data["review_stage"] = "学院审核" if to_state == "college_review" else "学校审核"
             if event:
                 self._notify(event, invitation_id, seq, student, employer, data, at)
         if state in ACTIVE:

@@ -83,3 +83,16 @@ def cached_names(kinds: tuple[str, ...]) -> dict[tuple[str, str], str]:
 
 def forget_cached_names() -> None:
     _names_cache.clear()
+
+
+def unknown_codes(wanted: dict[str, tuple[str, str | None, str]]) -> dict[str, str]:
+    """{field: (kind, code, label)} → {field: message} for each code that names no active entry,
+    in one query."""
+    pairs = {(kind, code) for kind, code, _ in wanted.values() if code}
+    if not pairs:
+        return {}
+    known = {tuple(row) for row in db.session.execute(select(DictEntry.kind, DictEntry.code).where(
+        DictEntry.kind.in_({k for k, _ in pairs}), DictEntry.code.in_({c for _, c in pairs}),
+        DictEntry.is_active.is_(True)))}
+    return {field: f"{label}代码不存在" for field, (kind, code, label) in wanted.items()
+            if code and (kind, code) not in known}

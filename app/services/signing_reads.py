@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Select, and_, bindparam, case, func, select, tuple_
+from sqlalchemy import DateTime, Select, bindparam, case, func, select, tuple_
 from sqlalchemy.orm import joinedload, raiseload
 
 from app.clock import utcnow
@@ -23,6 +23,8 @@ from app.domain import workbench
 from app.domain.actors import Actor
 from app.domain.errors import NotFound
 from app.extensions import db
+from app.services.signing_flow import allowed_actions, destinations_of, signed_elsewhere
+from app.services.terminations import may_request
 from app.models import (
     ActiveDestination,
     College,
@@ -49,22 +51,28 @@ class Row:
     employer_name: str
     student_name: str
     position: str
+    signed_elsewhere: bool = False  # the student holds a destination other than this one
 
 
 def _names_and_positions(invitations: list[Invitation]) -> list[Row]:
-    """Employer and student names and current positions of a page, in one query."""
+    """Employer and student names, current positions and the students' destinations of a page,
+    in one query."""
     if not invitations:
         return []
     position = InvitationRevision.terms["position"].as_string()
     rows = db.session.execute(
-        select(InvitationRevision.invitation_id, Employer.name, Student.name, position)
+        select(InvitationRevision.invitation_id, Employer.name, Student.name, position,
+               ActiveDestination.student_id, ActiveDestination.invitation_id)
         .join(Invitation, Invitation.id == InvitationRevision.invitation_id)
         .join(Employer, Employer.id == Invitation.employer_id)
         .join(Student, Student.id == Invitation.student_id)
+        .outerjoin(ActiveDestination, ActiveDestination.student_id == Invitation.student_id)
         .where(tuple_(InvitationRevision.invitation_id, InvitationRevision.number).in_(
             [(i.id, i.current_revision_no) for i in invitations]))).all()
     found = {r[0]: r[1:] for r in rows}
-    return [Row(i, *found[i.id]) for i in invitations if i.id in found]
+    return [Row(i, employer, student, pos, held_by is not None and held != i.id)
+            for i in invitations if i.id in found
+            for employer, student, pos, held_by, held in [found[i.id]]]
 
 
 def _page(query: Select, cursor_id: int | None, limit: int) -> tuple[list[Invitation], bool]:
@@ -82,8 +90,7 @@ def list_page(query: Select, cursor_id: int | None, limit: int) -> tuple[list[Ro
 
 def open_condition(now: datetime):
     """Waiting for the student: an unanswered letter before its deadline, or a modification."""
-    return ((Invitation.state == InvitationState.INVITED) & (Invitation.deadline_at > now)) | (
-        Invitation.pending_revision_no.is_not(None))
+    return rules.open_letter_condition(Invitation, now) | Invitation.pending_revision_no.is_not(None)
 
 
 def student_invitations(actor: Actor, status: str) -> Select:
@@ -105,6 +112,8 @@ class Detail:
     revision: InvitationRevision
     accepted: InvitationRevision | None
     flow: list[FlowEntry]
+    allowed_actions: list[str]
+    signed_elsewhere: bool
 
 
 def invitation_detail(actor: Actor, invitation_id: int) -> Detail:
@@ -131,8 +140,12 @@ def invitation_detail(actor: Actor, invitation_id: int) -> Detail:
     flow = list(db.session.scalars(select(FlowEntry).where(
         FlowEntry.subject_type == "invitation", FlowEntry.subject_id == invitation.id)
         .order_by(FlowEntry.seq)))
+    destinations = destinations_of({invitation.student_id})
+    allowed = allowed_actions(invitation, actor) + (
+        ["request_termination"] if may_request(invitation, actor) else [])
     return Detail(invitation, revisions[invitation.current_revision_no],
-                  revisions.get(invitation.accepted_revision_no) if wants_accepted else None, flow)
+                  revisions.get(invitation.accepted_revision_no) if wants_accepted else None, flow,
+                  allowed, signed_elsewhere(invitation, destinations))
 
 
 # -- home screens -----------------------------------------------------------------------------
@@ -164,8 +177,7 @@ def student_home(actor: Actor) -> StudentHome:
         joinedload(Student.major).load_only(Major.name)))
     now = utcnow()
     open_count, pending = db.session.execute(select(
-        func.coalesce(func.sum(case((and_(Invitation.state == InvitationState.INVITED,
-                                          Invitation.deadline_at > now), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((rules.open_letter_condition(Invitation, now), 1), else_=0)), 0),
         func.coalesce(func.sum(case((Invitation.pending_revision_no.is_not(None), 1), else_=0)), 0))
         .where(Invitation.student_id == actor.student_id)).one()
     held = db.session.scalars(select(Invitation).join(

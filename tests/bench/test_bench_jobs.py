@@ -42,7 +42,8 @@ with app.app_context():
         notify(RecipientType.STUDENT, student_id, "review_passed", dedupe=f"bench{run}",
                subject_type="invitation", subject_id=0, invitation_id=0,
                employer_name="湖南湘江实业集团有限公司", student_name="同学", position="管理培训生",
-               deadline="2026/07/15", agreement_no="", remark="无", remark_text="")
+               deadline="2026/07/15", agreement_no="", remark="无", remark_text="",
+               review_stage="学院审核")
     db.session.flush()
     started = time.time()
     db.session.commit()  # the after-commit hook enqueues the pushes
