@@ -4,16 +4,22 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal, Optional
 
+from flask import Response as FlaskResponse
 from pydantic import BaseModel, ConfigDict, Field
 from spectree import Response
-from flask import Response as FlaskResponse
 
 from app.api import bp, spec
 from app.api.auth import current_actor, roles_required
 from app.api.conventions import attachment, idempotent
 from app.api.schemas_common import ERRORS
-from app.api.schemas_signing import (InvitationCreate, InvitationDetail, InvitationList, Preview,
-                                     PreviewBody, SendResults)
+from app.api.schemas_signing import (
+    InvitationCreate,
+    InvitationDetail,
+    InvitationList,
+    Preview,
+    PreviewBody,
+    SendResults,
+)
 from app.api.serializers import invitation_detail
 from app.api.student import list_response
 from app.domain.terms import InvitationTerms
@@ -22,6 +28,7 @@ from app.models import Employer, RecipientType
 from app.services import employer_lists, signing_reads
 from app.services import invitations as invitation_service
 from app.services.employer_lists import EmployerFilter
+from app.services.replica import replica_reads
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -113,8 +120,9 @@ def preview(json: PreviewBody):
                tags=["employer"])
 def list_invitations(query: EmployerInvitationQuery):
     """Our invitations and agreements, newest first, under any of the list filters."""
-    return list_response(employer_lists.filtered(current_actor(), query.to_filter()),
-                         query.cursor, query.limit)
+    with replica_reads():
+        return list_response(employer_lists.filtered(current_actor(), query.to_filter()),
+                             query.cursor, query.limit)
 
 
 @bp.get("/employer/invitations/<int:invitation_id>")
@@ -166,7 +174,7 @@ def employer_home(query: HomeQuery):
 def export_invitations(query: EmployerListFilter):
     """The filtered list as Excel, built row by row in write-only mode (memory stays flat while
     rows are read; the finished file, a few MB for 100k rows, is sent in one piece)."""
-    with employer_lists.write_export(current_actor(), query.to_filter()) as out:
+    with replica_reads(), employer_lists.write_export(current_actor(), query.to_filter()) as out:
         body = out.read()
     response = FlaskResponse(body, mimetype=XLSX)
     response.headers["Content-Disposition"] = attachment("签约名单.xlsx")

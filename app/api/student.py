@@ -7,8 +7,16 @@ from app.api import bp, spec
 from app.api.auth import current_actor, roles_required
 from app.api.conventions import MAX_LIMIT, decode_cursor, encode_cursor, idempotent
 from app.api.schemas_common import ERRORS
-from app.api.schemas_signing import (AcceptBody, InvitationDetail, InvitationList, RejectBody,
-                                     RevisionBody, StatusQuery, StudentHome, WaitingTermination)
+from app.api.schemas_signing import (
+    AcceptBody,
+    InvitationDetail,
+    InvitationList,
+    RejectBody,
+    RevisionBody,
+    StatusQuery,
+    StudentHome,
+    WaitingTermination,
+)
 from app.api.serializers import invitation_detail, invitation_summary, student_view
 from app.clock import iso_china
 from app.domain.errors import InvalidInput

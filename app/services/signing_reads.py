@@ -23,8 +23,6 @@ from app.domain import workbench
 from app.domain.actors import Actor
 from app.domain.errors import NotFound
 from app.extensions import db
-from app.services.signing_flow import allowed_actions, destinations_of, signed_elsewhere
-from app.services.terminations import may_request
 from app.models import (
     ActiveDestination,
     College,
@@ -32,7 +30,6 @@ from app.models import (
     FlowEntry,
     Invitation,
     InvitationRevision,
-    InvitationState,
     Major,
     Notification,
     Party,
@@ -42,6 +39,8 @@ from app.models import (
     Termination,
     TerminationState,
 )
+from app.services.signing_flow import allowed_actions, destinations_of, signed_elsewhere
+from app.services.terminations import may_request
 
 
 @dataclass
