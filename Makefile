@@ -50,7 +50,7 @@ test-js: install
 bench: install
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python -m pytest -q -s -p no:cacheprovider tests/bench -o testpaths=tests/bench \
-		-o addopts="-ra --strict-markers"
+		-o addopts="-ra --strict-markers"; status=$$?; $(BIN)/python -m tests.bench.report; exit $$status
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -123,3 +123,38 @@ def test_a_deactivated_account_is_refused_once_its_tokens_are_revoked(client, wo
     revoke_account_tokens(world.student_account.id)
     response = student.get("/student/home")
     assert response.status_code == 401 and response.get_json()["error"]["code"] == "AUTH_REQUIRED"
+
+
+@pytest.mark.parametrize("size", [5, 60])
+def test_a_batch_invitation_runs_a_fixed_number_of_statements(client, world, size):
+    """Does a batch write every letter, revision, flow entry, inbox and outbox row with the same
+    few bulk statements for 5 students as for 60, and is every flow entry a valid chain start?"""
+    from sqlalchemy import func, select
+
+    from app.models import FlowEntry, Invitation, InvitationRevision, OutboxMessage
+    from app.services.flow import verify_flow_log
+    from tests.api_helpers import terms_json
+
+    students = [StudentFactory(major=world.major) for _ in range(size)]
+    add_favorites(world.employer, *students)
+    db.session.commit()
+    body = {"student_ids": [s.id for s in students], "terms": terms_json()}
+    hr = ApiClient(client, world.hr)
+    hr.get("/employer/home")
+    with statements() as seen:
+        sent = hr.post("/employer/invitations", body)
+    assert sent.status_code == 200 and sent.get_json()["sent"] == size, sent.get_json()
+    # 17 with the employer's first archive profile (created by its first letter), then 13.
+    assert len(seen) <= 17, [q[:80] for q in seen]
+    ids = [r["invitation_id"] for r in sent.get_json()["results"]]
+    count = lambda model, column: db.session.scalar(  # noqa: E731
+        select(func.count()).select_from(model).where(column.in_(ids)))
+    assert count(Invitation, Invitation.id) == size
+    assert count(InvitationRevision, InvitationRevision.invitation_id) == size
+    assert count(FlowEntry, FlowEntry.subject_id) == size
+    assert count(Notification, Notification.subject_id) == size
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage).join(
+        Notification, Notification.id == OutboxMessage.notification_id).where(
+        Notification.subject_id.in_(ids))) == size
+    checked, breaks = verify_flow_log()
+    assert checked >= size and breaks == []

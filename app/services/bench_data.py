@@ -54,6 +54,7 @@ from app.models import (
 )
 from app.pii import lookup_hash
 from app.services.accounts import hash_password
+from app.services.dictionaries import load_dictionaries
 from app.services.flow import GENESIS, _digest
 from app.services.signing_flow import STUDENT_EVENTS
 
@@ -206,6 +207,7 @@ def generate(plan: Plan, log: Callable[[str], None] = print) -> dict[str, int]:
     official_appid = plan.official_appid or settings.get("OFFICIAL", {}).get("APPID") or "wxbench0fficial01"
     mini_appid = plan.mini_appid or settings.get("MINIPROGRAM", {}).get("APPID") or "wxbench0miniprog1"
     password_hash = hash_password(BENCH_PASSWORD)
+    load_dictionaries()  # letters name dictionary codes, and sending one checks them
 
     def step(label: str) -> None:
         log(f"{time.monotonic() - started:7.1f}s  {label}")

@@ -153,6 +153,16 @@ def _lease_new_rows(session: Session, _flush_context: Any, _instances: Any) -> N
             obj.next_attempt_at = lease
 
 
+def first_due(now: datetime) -> datetime:
+    """next_attempt_at of a new row: leased to its on-commit job when those run, else due now."""
+    return now + timedelta(seconds=float(config()["RUN_LEASE"])) if _active() else now
+
+
+def enqueue_after_commit(rows: dict[int, int]) -> None:
+    """Rows inserted in bulk (no ORM flush saw them): enqueue them when this transaction commits."""
+    db.session().info.setdefault(_NEW_ROWS, {}).update(rows)
+
+
 def _collect(session: Session, _flush_context: Any) -> None:
     for obj in session.new:
         if isinstance(obj, OutboxMessage) and obj.id is not None:

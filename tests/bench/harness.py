@@ -40,7 +40,7 @@ REDIS_URL = os.environ.get("WQ_BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 # Bench-only keys: the data set is encrypted with them (not secrets; never used elsewhere).
 PII_KEY = "YmVuY2gta2V5LTAxMjM0NTY3ODlhYmNkZWZnaGlqa2w="
 # gunicorn exactly as README's deployment step, with an ephemeral port and the log in a file.
-GUNICORN_ARGS = shlex.split(os.environ.get("WQ_BENCH_GUNICORN", "-w 4"))
+GUNICORN_ARGS = shlex.split(os.environ.get("WQ_BENCH_GUNICORN", "-w 4 --timeout 120"))
 CONNECTIONS = int(os.environ.get("WQ_BENCH_CONNECTIONS", "64"))
 READ_SECONDS = int(os.environ.get("WQ_BENCH_READ_SECONDS", "10"))
 WRITE_SECONDS = int(os.environ.get("WQ_BENCH_WRITE_SECONDS", "6"))
