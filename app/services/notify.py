@@ -38,9 +38,9 @@ def notify(recipient_type: RecipientType, recipient_id: int, event: str, *, dedu
 def notify_new_subjects(event: str, subject_type: str, items: list[tuple[RecipientType, int, int, str,
                                                                          dict[str, Any]]]) -> int:
     """notify() for many subjects created in this transaction, with bulk INSERTs: items are
-    (recipient type, recipient id, subject id, dedupe, data), one per subject. Five statements
-    whatever their number; the outbox rows are enqueued when the transaction commits."""
-    from sqlalchemy import insert, select
+    (recipient type, recipient id, subject id, dedupe, data), one per subject. Six statements
+    whatever their number, each on a key; the outbox rows are enqueued when the transaction commits."""
+    from sqlalchemy import func, insert, select
 
     from app.clock import utcnow
     from app.services import outbox
@@ -48,11 +48,13 @@ def notify_new_subjects(event: str, subject_type: str, items: list[tuple[Recipie
     if not items:
         return 0
     now = utcnow()
+    # Read back by primary-key range: the rows are newer than the largest id before the INSERT.
+    before = db.session.scalar(select(func.max(Notification.id))) or 0
     db.session.execute(insert(Notification), [
         {"recipient_type": rtype, "recipient_id": rid, "subject_type": subject_type, "subject_id": sid,
          "created_at": now, **rendered(event, **data)} for rtype, rid, sid, _, data in items])
     ids = dict(db.session.execute(select(Notification.subject_id, Notification.id).where(
-        Notification.subject_type == subject_type, Notification.event == event,
+        Notification.id > before, Notification.subject_type == subject_type, Notification.event == event,
         Notification.subject_id.in_([sid for _, _, sid, _, _ in items]))).all())
     priority = EVENTS[event].priority
     keys = {dedupe_key(event, rtype, rid, dedupe): ids[sid] for rtype, rid, sid, dedupe, _ in items}
