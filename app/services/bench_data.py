@@ -621,37 +621,41 @@ def build_sweep_set(total: int = 1_000_000, due: int = 100_000,
                     log: Callable[[str], None] = print) -> tuple[int, int, datetime]:
     """The expiry sweep's data: ``total`` letters of which ``due`` are unanswered past their deadline.
 
-    A realistic base set (students, employers, 100k letters in every state with their rows) is
+    A realistic base set (students, employers, 50k letters in every state with their rows) is
     generated, then the due letters (copies of real employer-student pairs, each with its
-    revision) and closed filler letters are multiplied in SQL. Returns (rows, due, the now that
+    revision) and closed filler letters are multiplied in SQL (MySQL/MariaDB syntax: bench only). Returns (rows, due, the now that
     makes them due).
     """
     reset_schema(log)
-    base = due
-    generate(Plan(students=20_000, schools=4, employers=200, invitations=base, giant_letters=10_000,
-                  large_letters=3_000, seed=15), log)
+    base = 50_000
+    generate(Plan(students=20_000, schools=4, employers=200, invitations=base, giant_letters=5_000,
+                  large_letters=2_000, seed=15), log)
     now = utcnow().replace(microsecond=0)
     cols = ("employer_id, student_id, school_id, college_id, cohort, invited_by_id, state, open_pair,"
-            " current_revision_no, deadline_at, created_at, updated_at, version")
+            " current_revision_no, deadline_at, closed_at, created_at, updated_at, version")
     with db.engine.begin() as conn:
-        conn.execute(text(
-            f"INSERT INTO invitations ({cols}) SELECT employer_id, student_id, school_id, college_id,"
-            " cohort, invited_by_id, 'invited', CONCAT('sw:', id), 1, :deadline, created_at, created_at, 1"
-            " FROM invitations WHERE id <= :base"), {"deadline": now - timedelta(hours=1), "base": base})
+        copies = 0
+        while copies * base < due:  # unanswered letters whose deadline has passed
+            conn.execute(text(
+                f"INSERT INTO invitations ({cols}) SELECT employer_id, student_id, school_id, college_id,"
+                " cohort, invited_by_id, 'invited', CONCAT('sw', :k, ':', id), 1, :deadline, NULL,"
+                " created_at, created_at, 1 FROM invitations WHERE id <= :n"),
+                {"k": copies, "deadline": now - timedelta(hours=1), "n": min(base, due - copies * base)})
+            copies += 1
         conn.execute(text(
             "INSERT INTO invitation_revisions (invitation_id, number, status, terms, employer_snapshot,"
             " feedback_days, deadline_at, created_by_id, created_at)"
             " SELECT i.id, 1, 'current', r.terms, r.employer_snapshot, 5, i.deadline_at, i.invited_by_id,"
             " i.created_at FROM invitations i JOIN invitation_revisions r"
-            " ON r.invitation_id = CAST(SUBSTRING(i.open_pair, 4) AS UNSIGNED) AND r.number = 1"
-            " WHERE i.open_pair LIKE 'sw:%'"))
+            " ON r.invitation_id = CAST(SUBSTRING_INDEX(i.open_pair, ':', -1) AS UNSIGNED) AND r.number = 1"
+            " WHERE i.open_pair LIKE 'sw%'"))
         filler = 0
-        while base * 2 + filler < total:
-            n = min(base, total - base * 2 - filler)
+        while base + due + filler < total:  # closed letters around them
+            n = min(base, total - base - due - filler)
             conn.execute(text(
                 f"INSERT INTO invitations ({cols}) SELECT employer_id, student_id, school_id, college_id,"
-                " cohort, invited_by_id, 'expired', NULL, 1, deadline_at, created_at, created_at, 1"
-                " FROM invitations WHERE id <= :n"), {"n": n})
+                " cohort, invited_by_id, 'expired', NULL, 1, deadline_at, deadline_at, created_at,"
+                " created_at, 1 FROM invitations WHERE id <= :n"), {"n": n})
             filler += n
             log(f"filler letters: {filler}")
         conn.execute(text("ANALYZE TABLE invitations"))

@@ -46,9 +46,11 @@ def figure(result: dict | None) -> str:
     if name == "roster_import_20000":
         return f"{f['seconds']} s, {f['imported']} imported"
     if name == "expiry_sweep_100k_of_1m":
+        if f.get("completed") is False:
+            return f"{f['rate_per_s']}/s: ≈ {f['projected_seconds']} s projected (stopped)"
         return f"{f['seconds']} s, {f['expired']} expired"
     if name == "reviewer_queue_500k":
-        return f"worst {f['worst_ms']} ms" if f else result.get("note", "—")
+        return f"worst {f['worst_ms']} ms" if f else "not built yet (branch school-web)"
     return json.dumps(f, ensure_ascii=False)
 
 
