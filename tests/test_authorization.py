@@ -33,6 +33,7 @@ WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 PUBLIC_ENDPOINTS: frozenset[str] = frozenset({
     "api.register",  # 单位注册: creates the employer and its first account, answers with a token
     "api.wxa_login",  # mini-program log-in with a wx.login() code
+    "api.dictionary",  # the code dictionaries (public data) the registration form picks from
 })
 
 def _termination_of(world, invitation_id: int) -> int:
@@ -47,12 +48,23 @@ def _termination_of(world, invitation_id: int) -> int:
                                             True).id
 
 
+def _agreement_of(world, invitation_id: int) -> int:
+    """The invitation signed and approved: an agreement with a number (its document is owed)."""
+    from app.models import Invitation, InvitationState
+
+    if world_session().get(Invitation, invitation_id).state != InvitationState.EFFECTIVE:
+        make_effective(world, invitation_id)
+    return invitation_id
+
+
 # Which object an id parameter names: (world, invitation_id) → the id of an object owned by
 # world.student and world.employer. A parameter missing here makes its ownership cases skip with
 # the reason (the 401/403 cases still run, with a placeholder id).
 OBJECT_OF_PARAM = {
     "invitation_id": lambda world, invitation_id: invitation_id,  # agreements are invitations too
     "termination_id": _termination_of,
+    "agreement_id": _agreement_of,  # the e-agreement's downloads (owners: 200, or 409 while rendering)
+    "account_id": lambda world, invitation_id: world.hr2.id,  # a colleague of the owner, world.hr
 }
 
 # A minimal valid body per write endpoint, so a 400 never hides the authorisation answer.
@@ -65,6 +77,12 @@ BODIES = {
     "api.preview": lambda world: {"student_id": world.student.id, "terms": terms_json()},
     "api.modify": lambda world: terms_json(position="高级软件工程师"),
     "api.mark_read": lambda world: {},
+    "api.check_letter": lambda world: {"student_ids": [world.student.id], "terms": terms_json()},
+    "api.add_colleague": lambda world: {"username": "hr9.matrix", "display_name": "某某",
+                                        "password": "Matrix2026"},
+    "api.reset_password": lambda world: {"password": "Matrix2026"},
+    "api.change_password": lambda world: {"old_password": "Passw0rd!x", "new_password": "Matrix2026"},
+    "api.record_subscriptions": lambda world: {"moment": "student_letters", "results": {}},
     **{f"api.{party}_request_termination": lambda world: {"reason": "个人原因", "acknowledge": True}
        for party in ("student", "employer")},
     **{f"api.{party}_agree_termination": lambda world: {"confirm": True} for party in ("student", "employer")},

@@ -9,6 +9,7 @@ from app.api.conventions import MAX_LIMIT, decode_cursor, encode_cursor, idempot
 from app.api.schemas_common import ERRORS
 from app.api.schemas_signing import (
     AcceptBody,
+    DestinationStatus,
     InvitationDetail,
     InvitationList,
     RejectBody,
@@ -21,6 +22,8 @@ from app.api.serializers import invitation_detail, invitation_summary, student_v
 from app.clock import iso_china
 from app.domain.errors import InvalidInput
 from app.services import responses, signing_reads
+
+DESTINATION_KINDS = {"online": "网上签约", "paper": "线下签约", "other": "其他去向"}
 
 
 def _detail(invitation_id: int) -> dict:
@@ -44,8 +47,12 @@ def student_home():
     """Everything the first screen needs in one call."""
     actor = current_actor()
     home = signing_reads.student_home(actor)
+    active = home.active
+    status = DestinationStatus(kind=active.kind.value, kind_label=DESTINATION_KINDS[active.kind.value],
+                               since=iso_china(active.created_at)) if active else None
     return StudentHome(profile=student_view(home.student, actor),
                        destination=invitation_summary(home.destination) if home.destination else None,
+                       destination_status=status,
                        open_invitations=home.open_invitations, pending_revisions=home.pending_revisions,
                        pending_terminations=len(home.waiting_terminations),
                        unread_notifications=home.unread,
@@ -59,8 +66,8 @@ def student_home():
 @roles_required("student")
 @spec.validate(query=StatusQuery, resp=Response(HTTP_200=InvitationList, **ERRORS), tags=["student"])
 def student_invitations(query: StatusQuery):
-    """My invitations, newest first; status=open|done|all."""
-    return list_response(signing_reads.student_invitations(current_actor(), query.status),
+    """My invitations, newest first; status=open|done|all, employer_name a part of the name."""
+    return list_response(signing_reads.student_invitations(current_actor(), query.status, query.employer_name),
                          query.cursor, query.limit)
 
 

@@ -92,13 +92,19 @@ def open_condition(now: datetime):
     return rules.open_letter_condition(Invitation, now) | Invitation.pending_revision_no.is_not(None)
 
 
-def student_invitations(actor: Actor, status: str) -> Select:
+def student_invitations(actor: Actor, status: str, employer_name: str | None = None) -> Select:
+    """The student's letters: open (waiting for an answer), done, or all; employer_name matches
+    a part of the employer's name."""
     stmt = select(Invitation).where(Invitation.student_id == actor.student_id)
     waiting = open_condition(utcnow())
     if status == "open":
         stmt = stmt.where(waiting)
     elif status == "done":
         stmt = stmt.where(~waiting)
+    if employer_name:
+        pattern = employer_name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(Invitation.employer_id.in_(select(Employer.id).where(
+            Employer.name.like(f"%{pattern}%", escape="\\"))))
     return stmt
 
 
@@ -160,6 +166,7 @@ def unread_count(recipient_type: RecipientType, recipient_id: int) -> int:
 @dataclass
 class StudentHome:
     student: Student
+    active: ActiveDestination | None  # the one active destination (online, paper or other)
     destination: Row | None
     open_invitations: int
     pending_revisions: int
@@ -179,15 +186,15 @@ def student_home(actor: Actor) -> StudentHome:
         func.coalesce(func.sum(case((rules.open_letter_condition(Invitation, now), 1), else_=0)), 0),
         func.coalesce(func.sum(case((Invitation.pending_revision_no.is_not(None), 1), else_=0)), 0))
         .where(Invitation.student_id == actor.student_id)).one()
-    held = db.session.scalars(select(Invitation).join(
-        ActiveDestination, ActiveDestination.invitation_id == Invitation.id).where(
-        ActiveDestination.student_id == actor.student_id)).all()
-    rows = _names_and_positions(list(held))
+    active, held = db.session.execute(select(ActiveDestination, Invitation).outerjoin(
+        Invitation, Invitation.id == ActiveDestination.invitation_id).where(
+        ActiveDestination.student_id == actor.student_id)).first() or (None, None)
+    rows = _names_and_positions([held] if held is not None else [])
     waiting = db.session.execute(select(Termination, Employer.name).join(
         Employer, Employer.id == Termination.employer_id).where(
         Termination.student_id == actor.student_id, Termination.initiated_by == Party.EMPLOYER,
         Termination.state == TerminationState.AWAITING_PARTY).order_by(Termination.id)).all()
-    return StudentHome(student, rows[0] if rows else None, int(open_count), int(pending),
+    return StudentHome(student, active, rows[0] if rows else None, int(open_count), int(pending),
                        [(t, name) for t, name in waiting],
                        unread_count(RecipientType.STUDENT, actor.student_id))
 

@@ -1,7 +1,7 @@
 """Hot-path indexes: the unread inbox count, the employer's workbench counts and list
 
 Revision ID: bench_1
-Revises: 0006
+Revises: e_agreement_1
 Create Date: 2026-11-24 22:40:00
 
 - ix_notifications_unread (recipient_type, recipient_id, read_at): the unread badge counts only
@@ -15,7 +15,7 @@ Plain CREATE INDEX: portable to MySQL, MariaDB, TiDB and OceanBase (and SQLite).
 from alembic import op
 
 revision = 'bench_1'
-down_revision = '0006'
+down_revision = 'e_agreement_1'
 branch_labels = None
 depends_on = None
 
