@@ -147,8 +147,10 @@ def test_a_batch_invitation_runs_a_fixed_number_of_statements(client, world, siz
     # 18 with the employer's first archive profile (created by its first letter), then 14.
     assert len(seen) <= 18, [q[:80] for q in seen]
     ids = [r["invitation_id"] for r in sent.get_json()["results"]]
-    count = lambda model, column: db.session.scalar(  # noqa: E731
-        select(func.count()).select_from(model).where(column.in_(ids)))
+
+    def count(model, column) -> int:
+        return db.session.scalar(select(func.count()).select_from(model).where(column.in_(ids)))
+
     assert count(Invitation, Invitation.id) == size
     assert count(InvitationRevision, InvitationRevision.invitation_id) == size
     assert count(FlowEntry, FlowEntry.subject_id) == size
