@@ -6,6 +6,9 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi.py
 
+WEB_ASSETS := app/web/assets
+VENDOR := app/web/static/vendor
+
 .PHONY: install fonts run test test-py test-js bench migrate clean
 
 $(BIN)/.installed: requirements.txt
@@ -14,7 +17,17 @@ $(BIN)/.installed: requirements.txt
 	$(BIN)/pip install -q -r requirements.txt
 	touch $@
 
-install: $(BIN)/.installed fonts
+# The desktop pages' front-end assets: from npm with the lockfile, served from our own folder.
+$(VENDOR)/.installed: $(WEB_ASSETS)/package-lock.json
+	cd $(WEB_ASSETS) && npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp $(WEB_ASSETS)/node_modules/bootstrap/dist/css/bootstrap.min.css \
+	   $(WEB_ASSETS)/node_modules/bootstrap/dist/css/bootstrap.min.css.map \
+	   $(WEB_ASSETS)/node_modules/htmx.org/dist/htmx.min.js \
+	   $(WEB_ASSETS)/node_modules/echarts/dist/echarts.min.js $(VENDOR)/
+	touch $@
+
+install: $(BIN)/.installed $(VENDOR)/.installed fonts
 
 # The e-agreement PDF embeds a TrueType CJK font: Debian's fonts-wqy-microhei, installed here
 # when missing (as root, e.g. CI), unless WQ_DOCUMENT_FONT names another TrueType font.
@@ -67,4 +80,4 @@ bench: install
 		-o addopts="-ra --strict-markers"; status=$$?; $(BIN)/python -m tests.bench.report; exit $$status
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache $(VENDOR) $(WEB_ASSETS)/node_modules test-artifacts

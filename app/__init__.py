@@ -65,6 +65,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     import wechat
     from app import api
+    from app import web
     from app.web import documents as web_documents
     from app.web import login as web_login
     from app.web import security
@@ -74,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
     security.init_app(app)
     app.register_blueprint(health_bp)
     web_login.init_app(app)  # CSRF before wechat.init_app, which exempts its blueprints from it
+    web.init_app(app)  # the desktop pages
     api.init_app(app)
     app.register_blueprint(web_verify.bp)  # public: the QR code of every e-agreement opens it
     app.register_blueprint(web_documents.bp)

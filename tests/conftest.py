@@ -117,6 +117,8 @@ def committing_db(app: Flask, redis_client) -> Iterator:
         with db.engine.begin() as conn:
             if db.engine.dialect.name == "mysql":
                 conn.execute(text("SET FOREIGN_KEY_CHECKS=0"))
+            # accounts ↔ employers point at each other (verified_by_id): break the cycle first.
+            conn.execute(text("UPDATE employers SET verified_by_id = NULL"))
             for table in reversed(meta.sorted_tables):
                 if table.name != "dict_entries":  # loaded once per session (the app fixture)
                     conn.execute(table.delete())
@@ -238,3 +240,7 @@ def dicts(db_session):
     from app.models import DictEntry
 
     assert db_session.query(DictEntry).count() > 1000
+
+
+# The browser-test fixtures (tests/browser_fixtures.py), defined once for the whole session.
+from tests.browser_fixtures import browser, live_server, live_world, page  # noqa: E402,F401

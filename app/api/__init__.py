@@ -76,6 +76,7 @@ def init_app(app: Flask) -> None:
                          terminations)
     from app.api import auth_routes  # noqa: F401  (routes)
     from app.api import admin_deliveries  # noqa: F401  (routes)
+    from app.api import review, review_actions  # noqa: F401  (routes)
     from app.api import (directory, employer_accounts, employer_checks,  # noqa: F401  (routes)
                          subscriptions)
     from app.api import documents  # noqa: F401  (routes)

@@ -17,4 +17,5 @@ from app.models.termination import (InterventionEvidence, Party, Termination,  #
                                     TerminationState)
 from app.models.delivery import (AccountEvent, Delivery, DeliveryStatus,  # noqa: F401
                                  SubscribeGrant)
+from app.models.work import LongJob, WorkState  # noqa: F401
 from app.models.document import AgreementDocument  # noqa: F401

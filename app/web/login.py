@@ -10,9 +10,20 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from urllib.parse import urlsplit
 
-from flask import (Blueprint, Flask, current_app, g, jsonify, redirect, render_template, request,
-                   session, url_for)
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from app.api.errors import STATUS_OF_KIND, error_response
@@ -135,6 +146,17 @@ def web_account() -> Account | None:
 
 # -- pages -----------------------------------------------------------------------------------------
 
+def safe_next(target: str | None) -> str | None:
+    """A same-site path to go back to after log-in, or None (no open redirects)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    return None if parts.scheme or parts.netloc else target
+
+
+STAFF_ROLES = IDLE_ROLES  # reviewers and admins have desktop pages of their own
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/login/qr")
 
@@ -153,7 +175,7 @@ def login_page():
     """The QR log-in page (with a link to password log-in)."""
     notice = "登录已超时，请重新登录。" if g.get("web_session_ended") else None
     return render_template("login/login.html", via=current_app.config["QR_LOGIN_VIA"],
-                           vias=qrlogin.VIAS, notice=notice)
+                           vias=qrlogin.VIAS, notice=notice, next=safe_next(request.args.get("next")))
 
 
 @bp.post("/login/qr")
@@ -213,6 +235,7 @@ def _no_store(response):
 def password_login():
     """Username and password (reviewers, admins, employer users); 5 failures lock 15 minutes."""
     error, status = None, 200
+    next_url = safe_next(request.values.get("next"))
     if request.method == "POST":
         username = request.form.get("username", "")[:50]
         password = request.form.get("password", "")[:128]
@@ -224,8 +247,8 @@ def password_login():
             error, status = exc.message, STATUS_OF_KIND[exc.kind]
         else:
             start_web_session(account, via="password")
-            return redirect(url_for(".done"))
-    return render_template("login/password.html", error=error), status
+            return redirect(url_for(".done", next=next_url) if next_url else url_for(".done"))
+    return render_template("login/password.html", error=error, next=next_url), status
 
 
 @bp.get("/logout")
@@ -237,9 +260,12 @@ def logout():
 
 @bp.get("/login/done")
 def done():
-    """Who is logged in (until the reviewer pages exist)."""
+    """After log-in: staff go to their pages (or where they were going); students and employer
+    users, whose desktop pages do not exist yet, see who is logged in."""
     account = web_account()
     if account is None:
         return redirect(url_for(".login_page"))
+    if account.role.value in STAFF_ROLES:
+        return redirect(safe_next(request.args.get("next")) or url_for("web.home"))
     return render_template("login/done.html", account=account,
                            role_label=ROLE_LABELS.get(account.role.value, account.role.value))

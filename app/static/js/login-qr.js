@@ -11,7 +11,11 @@
       return res.json();
     }).then(function (body) {
       text.textContent = labels[body.state] || "正在登录…";
-      if (body.state === "confirmed") { window.location.href = body.redirect; return; }
+      if (body.state === "confirmed") {  // back to the page that sent the person to log in
+        var next = form.getAttribute("data-next");
+        window.location.href = body.redirect + (next ? "?next=" + encodeURIComponent(next) : "");
+        return;
+      }
       if (body.state === "expired") { img.style.opacity = 0.2; return; }
       timer = setTimeout(function () { poll(url); }, 2000);
     }).catch(function () { timer = setTimeout(function () { poll(url); }, 4000); });
