@@ -317,3 +317,17 @@ def test_rows_are_one_per_subject(app, world, db_session, rendering):
     rows = db_session.scalars(select(AgreementDocument).where(AgreementDocument.subject_id == inv_id)).all()
     assert [(r.kind, r.requested_seq, r.rendered_seq, r.state) for r in rows] == [
         ("online", 3, 3, "effective")]
+
+
+def test_the_reviewers_detail_page_offers_the_documents(app, world, db_session, rendering):
+    """Once the agreement is numbered and rendered, the school reviewer's detail page links the
+    PDF and the preview, and the link downloads the PDF."""
+    from tests.web_helpers import web_login
+
+    invitation_id = effective_agreement(world)
+    client = app.test_client()
+    web_login(client, world.school_reviewer)
+    page = client.get(f"/review/signings/{invitation_id}").get_data(as_text=True)
+    assert "电子协议书" in page and "下载协议书（PDF）" in page
+    pdf = client.get(f"/agreements/{invitation_id}/document.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
