@@ -7,16 +7,20 @@ Each test runs its own redis-server (tests/fault_servers.py); the database is th
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import requests
 from flask import Flask
+from sqlalchemy import func, select
 
 from app import create_app
 from app.api.auth import issue_token
 from app.extensions import Breaker, db
+from app.models import FlowEntry, IdempotencyRecord, Invitation, InvitationState, OutboxMessage
 from tests import conftest as _conftest
 from tests.conftest import World, empty_tables
 from tests.factories import TEST_PASSWORD
@@ -219,3 +223,56 @@ def test_redis_lost_without_persistence_logs_out_but_never_fails(app: Flask, com
         redis_server.kill()
         with local.app_context():
             db.engine.dispose()
+
+
+def test_redis_frozen_between_commit_and_answer(app: Flask, committing_db, tmp_path: Path):
+    """Redis freezes right after an acceptance commits and before the answer is sent (the
+    outbox's enqueue is the next thing to touch it): does the student still get the success,
+    and a retry with the same Idempotency-Key the saved answer — never a day-long 409?"""
+    redis_server = RedisServer(tmp_path / "redis", aof=True).start()
+    url = app.config["DATABASE_URL"]
+    local = create_app(_conftest.test_config(url) | {"REDIS_URL": redis_server.url(), "JOBS_INLINE": False})
+    server = None
+    try:
+        token, _hr, invitation_id = _make_world(local)
+        env = app_env(tmp_path, url, redis_server.url(), FAULTS_FREEZE_REDIS_PID=str(redis_server.proc.pid))
+        server = Gunicorn(env, tmp_path / "gunicorn.log", workers=1, worker_class=WORKER_CLASS,
+                          threads=THREADS, app="tests.fault_apps:commit_then_freeze()").start()
+        accept = f"/api/v1/student/invitations/{invitation_id}/accept"
+        headers = {"Idempotency-Key": "accept-after-commit-0001"}
+        body = {"revision": 1, "confirm": True}
+        started = time.monotonic()
+        first = requests.post(server.base + accept, json=body, timeout=30,
+                              headers={**headers, "Authorization": f"Bearer {token}"})
+        took = time.monotonic() - started
+        assert redis_server.frozen or _is_stopped(redis_server), "the fault never fired"
+        redis_server.frozen = True
+        assert first.status_code == 200, first.text
+        assert first.json()["state"] == InvitationState.COLLEGE_REVIEW.value and took < BOUND, took
+        redis_server.thaw()
+        again = requests.post(server.base + accept, json=body, timeout=30,
+                              headers={**headers, "Authorization": f"Bearer {token}"})
+        assert again.status_code == 200 and again.headers.get("Idempotent-Replayed") == "true"
+        assert again.json() == first.json()
+        with local.app_context():
+            assert db.session.scalar(select(Invitation.state).where(Invitation.id == invitation_id)) \
+                == InvitationState.COLLEGE_REVIEW
+            assert db.session.scalar(select(func.count()).select_from(FlowEntry).where(
+                FlowEntry.subject_id == invitation_id, FlowEntry.action == "accept")) == 1
+            record = db.session.scalars(select(IdempotencyRecord)).one()
+            assert record.state == "done" and record.status_code == 200
+            # The student's notification waits in the outbox for the relay (its enqueue failed).
+            assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) >= 2
+    finally:
+        if server is not None:
+            server.stop()
+        redis_server.kill()
+        with local.app_context():
+            db.engine.dispose()
+
+
+def _is_stopped(server: RedisServer) -> bool:
+    """Is the process in state T (stopped by a signal)?"""
+    with open(f"/proc/{server.proc.pid}/stat") as stat:
+        return stat.read().split(") ", 1)[1].startswith("T")
+

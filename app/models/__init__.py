@@ -17,3 +17,4 @@ from app.models.termination import (InterventionEvidence, Party, Termination,  #
                                     TerminationState)
 from app.models.delivery import (AccountEvent, Delivery, DeliveryStatus,  # noqa: F401
                                  SubscribeGrant)
+from app.models.idempotency import IdempotencyRecord  # noqa: F401
