@@ -119,9 +119,13 @@ def register(app: Flask) -> None:
                   help="where the app is served (make run passes its HOST and PORT)")
     def demo_data(students: int, base_url: str) -> None:
         """Create one realistic demo school, employers and reviewers; print the log-ins."""
-        from app.services.demo import create_demo_data
+        from app.services.demo import DemoDataRefused, create_demo_data
 
-        for line in create_demo_data(student_count=students, base_url=base_url):
+        try:
+            lines = create_demo_data(student_count=students, base_url=base_url)
+        except DemoDataRefused as exc:
+            raise click.ClickException(str(exc)) from exc
+        for line in lines:
             click.echo(line)
 
     from app.cli_delivery import register as register_delivery
