@@ -345,14 +345,15 @@ def test_approval_racing_a_withdrawal_ends_cleanly(app, committing_db):
     committing_db.session.commit()
     inv_id = invite(world.hr, world.student)
     responses.accept_invitation(world.actor(world.student_account), inv_id, 1, True)
-    number = reviews.approve_signing(world.actor(world.school_reviewer), inv_id).agreement_no
+    withdrawer, approver = world.actor(world.school_reviewer), Actor.from_account(second_reviewer)
+    number = reviews.approve_signing(withdrawer, inv_id).agreement_no
     fresh(committing_db)
     from app.services import interventions
 
-    def work(i: int):
+    def work(i: int):  # actors made beforehand: no thread touches the main thread's session
         if i == 0:
-            return interventions.withdraw_approval(world.actor(world.school_reviewer), inv_id, "复核").id
-        return reviews.approve_signing(Actor.from_account(second_reviewer), inv_id).id
+            return interventions.withdraw_approval(withdrawer, inv_id, "复核").id
+        return reviews.approve_signing(approver, inv_id).id
 
     withdraw, approve = (_answer(r) for r in race(app, 2, work))
     assert withdraw == "ok" and approve in ("ok", "INVALID_STATE"), (withdraw, approve)

@@ -76,6 +76,8 @@ def init_app(app: Flask) -> None:
                          terminations)
     from app.api import auth_routes  # noqa: F401  (routes)
     from app.api import admin_deliveries  # noqa: F401  (routes)
+    from app.api import (directory, employer_accounts, employer_checks,  # noqa: F401  (routes)
+                         subscriptions)
 
     app.register_blueprint(bp)
     if app.config["TESTING"]:  # never in production: config refuses TESTING there
