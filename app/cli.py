@@ -2,10 +2,15 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from redis.exceptions import RedisError
+
+# s between a worker's or the scheduler's attempts to reach Redis while it is down
+REDIS_RETRY_MAX = 3
 
 
 def register(app: Flask) -> None:
@@ -33,7 +38,11 @@ def register(app: Flask) -> None:
         # SimpleWorker runs jobs in this process (3x the forking worker's rate); a job lost to a
         # killed worker is re-enqueued by the outbox relay, not by RQ.
         worker_class = Worker if fork else SimpleWorker
-        worker_class([redis_ext.queue(n) for n in names], connection=redis_ext.client).work(burst=burst)
+        rq_worker = worker_class([redis_ext.queue(n) for n in names], connection=redis_ext.client)
+        # RQ waits 1, 2, 4 … up to 60 s between attempts while Redis is unreachable: cap it, so
+        # deliveries resume within seconds of Redis coming back.
+        rq_worker.max_connection_wait_time = REDIS_RETRY_MAX
+        rq_worker.work(burst=burst)
 
     @app.cli.command("scheduler")
     def scheduler() -> None:
@@ -44,13 +53,20 @@ def register(app: Flask) -> None:
         from app.jobs.delivery import DELIVERY_SCHEDULE
         from app.jobs.sweeps import SCHEDULE
 
-        cron = CronScheduler(connection=redis_ext.client)
-        for func, seconds in SCHEDULE:
-            cron.register(func, "low", interval=seconds)
-        # The outbox relay on "default": a backlog of reminders on "low" must not starve it.
-        for func, seconds in DELIVERY_SCHEDULE:
-            cron.register(func, "default", interval=seconds)
-        cron.start()
+        while True:  # a Redis outage stops RQ's scheduler loop: start it again once Redis is back
+            cron = CronScheduler(connection=redis_ext.client)
+            for func, seconds in SCHEDULE:
+                cron.register(func, "low", interval=seconds)
+            # The outbox relay on "default": a backlog of reminders on "low" must not starve it.
+            for func, seconds in DELIVERY_SCHEDULE:
+                cron.register(func, "default", interval=seconds)
+            try:
+                cron.start()  # returns on SIGTERM/SIGINT
+                return
+            except RedisError as exc:
+                click.echo(f"scheduler: Redis unavailable ({exc}); starting again in "
+                           f"{REDIS_RETRY_MAX} s", err=True)
+                time.sleep(REDIS_RETRY_MAX)  # waiting for Redis to come back, not for a time
 
     @app.cli.command("sweep")
     def sweep() -> None:
