@@ -320,7 +320,9 @@ def guard_database(engine: Engine, breaker: Breaker, ping_timeout: float | None 
 
     @event.listens_for(engine, "handle_error")
     def _failed(context: Any) -> None:
-        if _database_down(context.original_exception):
+        # Only a failure to connect opens the breaker: a statement that outlived its read timeout
+        # may just be slow, and costs its own request only (the next checkout's ping decides).
+        if context.statement is None and _database_down(context.original_exception):
             breaker.failure()
 
 
