@@ -51,6 +51,7 @@ def register(app: Flask) -> None:
 
         from app.extensions import redis_ext
         from app.jobs.delivery import DELIVERY_SCHEDULE
+        from app.jobs.documents import DOCUMENT_SCHEDULE
         from app.jobs.sweeps import SCHEDULE
 
         while True:  # a Redis outage stops RQ's scheduler loop: start it again once Redis is back
@@ -58,7 +59,7 @@ def register(app: Flask) -> None:
             for func, seconds in SCHEDULE:
                 cron.register(func, "low", interval=seconds)
             # The outbox relay on "default": a backlog of reminders on "low" must not starve it.
-            for func, seconds in DELIVERY_SCHEDULE:
+            for func, seconds in DELIVERY_SCHEDULE + DOCUMENT_SCHEDULE:
                 cron.register(func, "default", interval=seconds)
             try:
                 cron.start()  # returns on SIGTERM/SIGINT
@@ -145,5 +146,7 @@ def register(app: Flask) -> None:
             click.echo(line)
 
     from app.cli_delivery import register as register_delivery
+    from app.cli_documents import register as register_documents
 
     register_delivery(app)
+    register_documents(app)
