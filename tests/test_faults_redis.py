@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.committing]
 
 BOUND = 2.0  # s: every answer while Redis is frozen or dead (QUALITY.md "Faults")
 CONCURRENCY = 16
-WORKER_CLASS, WORKERS, THREADS = "gthread", 2, 8  # as README's production section deploys it
+WORKER_CLASS, WORKERS, THREADS = "sync", 4, 1  # as README's production section deploys it
 
 
 # -- the breaker on its own (an injected clock: no waiting) ---------------------------------------
