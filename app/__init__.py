@@ -39,7 +39,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 def register_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     app.config.update(load_config(Path(app.instance_path), overrides))
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
+    if app.config.get("DATABASE_REPLICA_URL"):  # lists and exports may read a replica
+        app.config["SQLALCHEMY_BINDS"] = {"replica": {"url": app.config["DATABASE_REPLICA_URL"],
+                                                      **options}}
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
 
@@ -74,12 +77,13 @@ def register_extensions(app: Flask) -> None:
 
     pii.configure(app.config["PII_KEYS"], app.config["PII_HASH_KEY"])
     db.init_app(app)
-    if not app.config["DATABASE_URL"].startswith("sqlite"):
-        with app.app_context():
-            guard_database(db.engine, breaker_for(database_breaker_name(app.config["DATABASE_URL"]),
-                                                  app.config["BREAKER_SECONDS"]),
-                           float(app.config["DB_PING_TIMEOUT"]) or None,
-                           float(app.config["DB_READ_TIMEOUT"]) or None)
+    with app.app_context():  # the primary and the replica, each with its own breaker
+        for engine in db.engines.values():
+            if engine.dialect.name != "sqlite":
+                guard_database(engine, breaker_for(database_breaker_name(str(engine.url)),
+                                                   app.config["BREAKER_SECONDS"]),
+                               float(app.config["DB_PING_TIMEOUT"]) or None,
+                               float(app.config["DB_READ_TIMEOUT"]) or None)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
                      render_as_batch=True)
     redis_ext.init_app(app)

@@ -150,3 +150,7 @@ def register(app: Flask) -> None:
 
     register_delivery(app)
     register_documents(app)
+
+    from app.cli_bench import register as register_bench
+
+    register_bench(app)

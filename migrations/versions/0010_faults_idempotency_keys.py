@@ -1,7 +1,7 @@
 """Idempotency-Key records in the database, next to the writes they answer for (issue 16)
 
 Revision ID: faults_1
-Revises: e_agreement_1
+Revises: bench_1
 Create Date: 2026-11-29 23:02:20
 
 """
@@ -11,7 +11,7 @@ from sqlalchemy.dialects import mysql
 
 # revision identifiers, used by Alembic.
 revision = 'faults_1'
-down_revision = 'e_agreement_1'
+down_revision = 'bench_1'
 branch_labels = None
 depends_on = None
 
