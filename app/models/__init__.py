@@ -19,3 +19,4 @@ from app.models.delivery import (AccountEvent, Delivery, DeliveryStatus,  # noqa
                                  SubscribeGrant)
 from app.models.idempotency import IdempotencyRecord  # noqa: F401
 from app.models.document import AgreementDocument  # noqa: F401
+from app.models.relay import RelayMarker  # noqa: F401
