@@ -151,6 +151,7 @@ def test_demo_data_refuses_a_production_configuration(tmp_path, monkeypatch):
     for name, value in {
         "WQ_CONFIG": str(tmp_path / "none.toml"), "WQ_ENV": "production", "WQ_SECRET_KEY": "s" * 40,
         "WQ_PII_HASH_KEY": "h" * 40, "WQ_FLOW_LOG_KEY": "f" * 40, "WQ_PII_KEYS": f'["{TEST_PII_KEY}"]',
+        "WQ_AGREEMENT_MAC_KEY": "m" * 40, "WQ_PUBLIC_BASE_URL": "https://wq.example.edu.cn",
         "WQ_REDIS_URL": "redis://127.0.0.1:9/0", "WQ_SMS_BACKEND": "http",
         "WQ_SMS_HTTP_URL": "http://127.0.0.1:9/sms",
         "WQ_DATABASE_URL": "mysql+pymysql://nobody@127.0.0.1:9/nothing?charset=utf8mb4",
