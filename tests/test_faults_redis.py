@@ -174,6 +174,8 @@ def test_frozen_redis_under_16_concurrent_requests(stack: Stack):
         page = browser.get(stack.server.base + "/login/done", timeout=10)
         assert page.status_code == 503 and page.headers["Content-Type"].startswith("text/html")
         assert "服务暂时不可用" in page.text and page.headers["Retry-After"]
+        style = browser.get(stack.server.base + "/static/css/login.css", timeout=10)  # the page's own
+        assert style.status_code == 200 and style.elapsed.total_seconds() < BOUND
         health = fetch(stack.server.base, "/healthz")
         assert health.status == 503 and health.seconds < BOUND, health
     finally:
