@@ -143,9 +143,8 @@ def main() -> None:
         mariadb = MariaDBServer(tmp / "mariadb").install().start()
         try:
             for deployment in DEPLOYMENTS:
-                results.append(measure(*deployment, tmp=tmp, mariadb=mariadb,
-                                       with_database=deployment[0].startswith(("sync -w 4, breaker",
-                                                                                "gthread -w 2 --threads 8, breaker"))))
+                with_database = deployment[0] in ("sync -w 4, breaker", "gthread -w 2 --threads 8, breaker")
+                results.append(measure(*deployment, tmp=tmp, mariadb=mariadb, with_database=with_database))
                 print(json.dumps(results[-1], ensure_ascii=False), flush=True)
         finally:
             mariadb.kill()

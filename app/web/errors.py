@@ -23,8 +23,9 @@ def init_app(app: Flask) -> None:
 def _wants_json() -> bool:
     if request.path.startswith(("/api/", "/login/qr")) or request.headers.get("HX-Request"):
         return True
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    accept = request.accept_mimetypes
+    best = accept.best_match(["text/html", "application/json"])
+    return best == "application/json" and accept[best] > accept["text/html"]
 
 
 def _backing_service(exc: Exception):
