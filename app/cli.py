@@ -2,10 +2,15 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from redis.exceptions import RedisError
+
+# s between a worker's or the scheduler's attempts to reach Redis while it is down
+REDIS_RETRY_MAX = 3
 
 
 def register(app: Flask) -> None:
@@ -33,7 +38,11 @@ def register(app: Flask) -> None:
         # SimpleWorker runs jobs in this process (3x the forking worker's rate); a job lost to a
         # killed worker is re-enqueued by the outbox relay, not by RQ.
         worker_class = Worker if fork else SimpleWorker
-        worker_class([redis_ext.queue(n) for n in names], connection=redis_ext.client).work(burst=burst)
+        rq_worker = worker_class([redis_ext.queue(n) for n in names], connection=redis_ext.client)
+        # RQ waits 1, 2, 4 … up to 60 s between attempts while Redis is unreachable: cap it, so
+        # deliveries resume within seconds of Redis coming back.
+        rq_worker.max_connection_wait_time = REDIS_RETRY_MAX
+        rq_worker.work(burst=burst)
 
     @app.cli.command("scheduler")
     def scheduler() -> None:
@@ -45,13 +54,20 @@ def register(app: Flask) -> None:
         from app.jobs.documents import DOCUMENT_SCHEDULE
         from app.jobs.sweeps import SCHEDULE
 
-        cron = CronScheduler(connection=redis_ext.client)
-        for func, seconds in SCHEDULE:
-            cron.register(func, "low", interval=seconds)
-        # The outbox relay on "default": a backlog of reminders on "low" must not starve it.
-        for func, seconds in DELIVERY_SCHEDULE + DOCUMENT_SCHEDULE:
-            cron.register(func, "default", interval=seconds)
-        cron.start()
+        while True:  # a Redis outage stops RQ's scheduler loop: start it again once Redis is back
+            cron = CronScheduler(connection=redis_ext.client)
+            for func, seconds in SCHEDULE:
+                cron.register(func, "low", interval=seconds)
+            # The outbox relay on "default": a backlog of reminders on "low" must not starve it.
+            for func, seconds in DELIVERY_SCHEDULE + DOCUMENT_SCHEDULE:
+                cron.register(func, "default", interval=seconds)
+            try:
+                cron.start()  # returns on SIGTERM/SIGINT
+                return
+            except RedisError as exc:
+                click.echo(f"scheduler: Redis unavailable ({exc}); starting again in "
+                           f"{REDIS_RETRY_MAX} s", err=True)
+                time.sleep(REDIS_RETRY_MAX)  # waiting for Redis to come back, not for a time
 
     @app.cli.command("sweep")
     def sweep() -> None:
@@ -120,9 +136,13 @@ def register(app: Flask) -> None:
                   help="where the app is served (make run passes its HOST and PORT)")
     def demo_data(students: int, base_url: str) -> None:
         """Create one realistic demo school, employers and reviewers; print the log-ins."""
-        from app.services.demo import create_demo_data
+        from app.services.demo import DemoDataRefused, create_demo_data
 
-        for line in create_demo_data(student_count=students, base_url=base_url):
+        try:
+            lines = create_demo_data(student_count=students, base_url=base_url)
+        except DemoDataRefused as exc:
+            raise click.ClickException(str(exc)) from exc
+        for line in lines:
             click.echo(line)
 
     from app.cli_delivery import register as register_delivery

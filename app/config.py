@@ -23,7 +23,22 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": "",
     "DATABASE_URL": "",  # empty: SQLite file under instance/
     "REDIS_URL": "memory://",  # memory:// is an in-process fakeredis
-    "REDIS_SOCKET_TIMEOUT": 1.0,
+    # Failing fast (README "Production deployment"): a Redis command waits at most
+    # REDIS_SOCKET_TIMEOUT s for its answer; a database connection DB_CONNECT_TIMEOUT s to open,
+    # DB_READ_TIMEOUT / DB_WRITE_TIMEOUT s per read or write (0: none, for long maintenance jobs);
+    # once a service failed, the process answers 503 at once for BREAKER_SECONDS before a probe.
+    "REDIS_SOCKET_TIMEOUT": 0.5,
+    "REDIS_CONNECT_TIMEOUT": 0.5,
+    "DB_CONNECT_TIMEOUT": 2,
+    "DB_READ_TIMEOUT": 3,
+    "DB_PING_TIMEOUT": 1.0,  # the pooled connection's check before each request
+    "DB_WRITE_TIMEOUT": 3,
+    "DB_LOCK_WAIT_TIMEOUT": 2,  # innodb_lock_wait_timeout, kept below DB_READ_TIMEOUT
+    "DB_POOL_TIMEOUT": 3,  # s to wait for a free pooled connection
+    "BREAKER_SECONDS": 2.0,
+    "RETRY_AFTER": 5,  # the Retry-After of a 503 when a service is down
+    "IDEMPOTENCY_LEASE": 30,  # s a running Idempotency-Key belongs to its attempt (then a retry's)
+    "IDEMPOTENCY_TTL": 24 * 3600,  # s an answer is kept for replay
     "JOBS_INLINE": None,  # None: inline when REDIS_URL is memory://
     "RQ_QUEUES": ["default", "notifications", "low"],
     # PII: Fernet keys, newest first (older ones still decrypt); a separate key for the lookup hash.

@@ -19,6 +19,18 @@ def get_engine():
     return current_app.extensions['migrate'].db.engine
 
 
+def migration_engine():
+    """The app's engine on SQLite; elsewhere one of its own without the app's client-side read
+    and write timeouts, which are sized for requests (an ALTER TABLE on a big table runs long)."""
+    engine = get_engine()
+    if engine.dialect.name == "sqlite":
+        return engine
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    return create_engine(engine.url, poolclass=NullPool)
+
+
 def get_engine_url():
     try:
         return get_engine().url.render_as_string(hide_password=False).replace(
@@ -99,7 +111,7 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
-    connectable = get_engine()
+    connectable = migration_engine()
 
     with connectable.connect() as connection:
         context.configure(

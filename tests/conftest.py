@@ -113,17 +113,22 @@ def committing_db(app: Flask, redis_client) -> Iterator:
     with app.app_context():
         yield db
         db.session.remove()
-        meta = db.metadata
-        with db.engine.begin() as conn:
-            if db.engine.dialect.name == "mysql":
-                conn.execute(text("SET FOREIGN_KEY_CHECKS=0"))
-            # accounts ↔ employers point at each other (verified_by_id): break the cycle first.
-            conn.execute(text("UPDATE employers SET verified_by_id = NULL"))
-            for table in reversed(meta.sorted_tables):
-                if table.name != "dict_entries":  # loaded once per session (the app fixture)
-                    conn.execute(table.delete())
-            if db.engine.dialect.name == "mysql":
-                conn.execute(text("SET FOREIGN_KEY_CHECKS=1"))
+        empty_tables()
+
+
+def empty_tables() -> None:
+    """Delete every row but the dictionaries (in the current app context's database)."""
+    meta = db.metadata
+    with db.engine.begin() as conn:
+        if db.engine.dialect.name == "mysql":
+            conn.execute(text("SET FOREIGN_KEY_CHECKS=0"))
+        # accounts ↔ employers point at each other (verified_by_id): break the cycle first.
+        conn.execute(text("UPDATE employers SET verified_by_id = NULL"))
+        for table in reversed(meta.sorted_tables):
+            if table.name != "dict_entries":  # loaded once per session (the app fixture)
+                conn.execute(table.delete())
+        if db.engine.dialect.name == "mysql":
+            conn.execute(text("SET FOREIGN_KEY_CHECKS=1"))
 
 
 @pytest.fixture

@@ -137,3 +137,29 @@ def test_printed_password_logs_the_admin_in(demo, db_session):
     assert not verify_password(admin.password_hash, "wrong-pass")
     hr = db_session.scalar(select(Account).where(Account.username == "hr1.xingchen"))
     assert hr.role == Role.EMPLOYER_USER and verify_password(hr.password_hash, match.group(1))
+
+
+def test_demo_data_refuses_a_production_configuration(tmp_path, monkeypatch):
+    """Does `flask demo-data` under ENV = production refuse, saying why, before it touches the
+    database (here one that does not exist: any attempt would fail differently)?"""
+    from cryptography.fernet import Fernet
+
+    from app import create_app
+    from tests.conftest import TEST_PII_KEY
+
+    (tmp_path / "none.toml").write_text("", encoding="utf-8")
+    for name, value in {
+        "WQ_CONFIG": str(tmp_path / "none.toml"), "WQ_ENV": "production", "WQ_SECRET_KEY": "s" * 40,
+        "WQ_PII_HASH_KEY": "h" * 40, "WQ_FLOW_LOG_KEY": "f" * 40, "WQ_PII_KEYS": f'["{TEST_PII_KEY}"]',
+        "WQ_AGREEMENT_MAC_KEY": "m" * 40, "WQ_PUBLIC_BASE_URL": "https://wq.example.edu.cn",
+        "WQ_REDIS_URL": "redis://127.0.0.1:9/0", "WQ_SMS_BACKEND": "http",
+        "WQ_SMS_HTTP_URL": "http://127.0.0.1:9/sms",
+        "WQ_DATABASE_URL": "mysql+pymysql://nobody@127.0.0.1:9/nothing?charset=utf8mb4",
+        "WQ_WECHAT__OFFICIAL__AES_KEY": Fernet.generate_key().decode()[:43],
+    }.items():
+        monkeypatch.setenv(name, value)
+    production = create_app()
+    result = production.test_cli_runner().invoke(args=["demo-data", "--students", "5"])
+    assert result.exit_code == 1
+    assert "演示数据" in result.output and "生产数据库" in result.output, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

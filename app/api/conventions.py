@@ -6,7 +6,6 @@ import base64
 import functools
 import hashlib
 import inspect
-import json
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
@@ -18,10 +17,11 @@ from werkzeug.exceptions import BadRequest
 
 from app.domain.errors import DomainError, InvalidInput
 from app.domain.text import text_problem
-from app.extensions import db, redis_ext
+from app.extensions import db
+from app.services import idempotency
+from app.services.unit import one_transaction
 
 MAX_LIMIT = 100
-IDEMPOTENCY_TTL = 24 * 3600
 MAX_CURSOR = 2**63 - 1  # ids are BIGINT
 MAX_JSON_DEPTH = 16  # our deepest body (letter terms → archive) is 3
 FORM_MIMETYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
@@ -178,9 +178,21 @@ class Unprocessable(DomainError):
     kind = "unprocessable"
 
 
+class _NotRecorded(Exception):
+    """The view answered 5xx: nothing of it may be committed or replayed."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status)
+        self.response = response
+
+
 def idempotent(view: Callable) -> Callable:
     """With an Idempotency-Key header, a repeat returns the first result; the same key with
-    another body is 422, a repeat while the first is still running is 409."""
+    another body is 422, a repeat while the first is still running is 409.
+
+    The record is in the database (app/services/idempotency.py) and the answer is stored in the
+    very transaction that commits the view's write: after that commit nothing can turn the
+    success into a failure, and a retry of a request whose answer was lost replays it."""
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any):
@@ -191,39 +203,40 @@ def idempotent(view: Callable) -> Callable:
             raise InvalidInput("BAD_IDEMPOTENCY_KEY", "Idempotency-Key 应为8至100个字符")
         from app.api.auth import current_session
 
-        caller = current_session().account_id or f"s{g.get('token', '')[:12]}"
+        caller = str(current_session().account_id or f"s{g.get('token', '')[:12]}")
         # The method, path and query string are part of the request: the same key on another is 422.
         body_hash = hashlib.sha256(request.method.encode() + request.full_path.encode() + b"\n"
                                    + request.get_data()).hexdigest()
-        store_key = f"wq:idem:{caller}:{key}"
-        client = redis_ext.client
-        if not client.set(store_key, json.dumps({"state": "running", "hash": body_hash}),
-                          nx=True, ex=IDEMPOTENCY_TTL):
-            stored = json.loads(client.get(store_key) or "{}")
-            if stored.get("hash") != body_hash:
-                raise Unprocessable("IDEMPOTENCY_KEY_REUSED", "该 Idempotency-Key 已用于另一个请求")
-            if stored.get("state") == "running":
-                from app.domain.errors import Conflict
+        claimed = idempotency.claim(caller, key, body_hash)
+        if isinstance(claimed, idempotency.Stored):
+            return _replay(claimed)
 
-                raise Conflict("REQUEST_IN_PROGRESS", "相同的请求正在处理中，请稍候")
-            replay = Response(stored["body"], status=stored["status"], mimetype="application/json")
-            replay.headers["Idempotent-Replayed"] = "true"
-            return replay
+        def finish(response: Response) -> None:
+            if response.status_code >= 500:
+                raise _NotRecorded(response)
+            idempotency.complete(claimed, response.status_code, response.get_data(as_text=True))
+
         try:
-            response = _as_response(view(*args, **kwargs))
-        except Exception:
-            client.delete(store_key)  # a failed attempt may be retried with the same key
+            return one_transaction(lambda: _as_response(view(*args, **kwargs)), finish)
+        except _NotRecorded as failed:
+            idempotency.release(claimed)
+            return failed.response
+        except idempotency.ClaimLost:  # this attempt outlived its lease; a retry took over
+            stored = idempotency.stored_answer(caller, key)
+            if stored is None:
+                raise idempotency.InProgress() from None
+            return _replay(stored)
+        except BaseException:
+            idempotency.release(claimed)  # a failed attempt may be retried with the same key
             raise
-        if response.status_code < 500:
-            client.set(store_key, json.dumps({"state": "done", "hash": body_hash,
-                                              "status": response.status_code,
-                                              "body": response.get_data(as_text=True)}),
-                       ex=IDEMPOTENCY_TTL)
-        else:
-            client.delete(store_key)
-        return response
 
     return wrapper
+
+
+def _replay(stored) -> Response:
+    replay = Response(stored.body, status=stored.status, mimetype="application/json")
+    replay.headers["Idempotent-Replayed"] = "true"
+    return replay
 
 
 def _as_response(result: Any) -> Response:

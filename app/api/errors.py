@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from app.domain.errors import DomainError
+from app.extensions import ServiceUnavailable, unavailable
 
 log = logging.getLogger("wq.api")
 
@@ -35,6 +37,20 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
     return response
 
 
+UNAVAILABLE_MESSAGE = "服务暂时不可用，请稍后再试"
+
+
+def retry_after() -> str:
+    return str(int(current_app.config.get("RETRY_AFTER", 5)))
+
+
+def unavailable_response(exc: BaseException):
+    """503 SERVICE_UNAVAILABLE with Retry-After: Redis or the database cannot answer now."""
+    log.warning("%s unavailable: %s: %s", unavailable(exc), type(exc).__name__, exc)
+    return error_response(503, "SERVICE_UNAVAILABLE", UNAVAILABLE_MESSAGE,
+                          headers={"Retry-After": retry_after()})
+
+
 def register(bp: Blueprint) -> None:
     @bp.errorhandler(DomainError)
     def _domain(exc: DomainError):
@@ -42,10 +58,12 @@ def register(bp: Blueprint) -> None:
         return error_response(STATUS_OF_KIND[exc.kind], exc.code, exc.message, exc.fields, headers)
 
     @bp.errorhandler(RedisError)
-    def _redis(exc: RedisError):
-        log.warning("redis unavailable: %s", exc)
-        return error_response(503, "SERVICE_UNAVAILABLE", "服务暂时不可用，请稍后再试",
-                              headers={"Retry-After": "5"})
+    @bp.errorhandler(SQLAlchemyError)
+    @bp.errorhandler(ServiceUnavailable)
+    def _backing_service(exc: Exception):
+        if unavailable(exc) is None:
+            return _unexpected(exc)
+        return unavailable_response(exc)
 
     @bp.errorhandler(HTTPException)
     def _http(exc: HTTPException):

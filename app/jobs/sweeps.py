@@ -1,4 +1,5 @@
-"""Scheduled sweeps: expire overdue invitations, remind students a day before a deadline."""
+"""Scheduled sweeps: expire overdue invitations, remind students a day before a deadline,
+forget Idempotency-Key records past their day."""
 from __future__ import annotations
 
 import logging
@@ -28,5 +29,15 @@ def remind_expiring_invitations() -> int:
     return count
 
 
+@in_app_context
+def purge_idempotency_keys() -> int:
+    from app.services.idempotency import purge_expired
+
+    count = purge_expired()
+    if count:
+        log.info("forgot %d Idempotency-Key records past their day", count)
+    return count
+
+
 # (function, seconds between runs) — read by `flask scheduler`.
-SCHEDULE = [(expire_invitations, 60), (remind_expiring_invitations, 300)]
+SCHEDULE = [(expire_invitations, 60), (remind_expiring_invitations, 300), (purge_idempotency_keys, 3600)]

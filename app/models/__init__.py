@@ -18,4 +18,6 @@ from app.models.termination import (InterventionEvidence, Party, Termination,  #
 from app.models.delivery import (AccountEvent, Delivery, DeliveryStatus,  # noqa: F401
                                  SubscribeGrant)
 from app.models.work import LongJob, WorkState  # noqa: F401
+from app.models.idempotency import IdempotencyRecord  # noqa: F401
 from app.models.document import AgreementDocument  # noqa: F401
+from app.models.relay import RelayMarker  # noqa: F401

@@ -9,13 +9,28 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from app.clock import utcnow
 from app.domain.identity import credit_code_check_char, id_number_check_char
 from app.extensions import db
-from app.models import (Account, College, DictEntry, EducationLevel, Employer, Gender, Major,
-                        ReviewLevels, Role, School, SourceStatus, Student, TrainingMode, VerificationStatus)
+from app.models import (
+    Account,
+    College,
+    DictEntry,
+    EducationLevel,
+    Employer,
+    Gender,
+    Major,
+    ReviewLevels,
+    Role,
+    School,
+    SourceStatus,
+    Student,
+    TrainingMode,
+    VerificationStatus,
+)
 from app.pii import mask_id_number
 from app.services.accounts import hash_password
 from app.services.dictionaries import load_dictionaries
@@ -70,8 +85,17 @@ PHONE_PREFIXES = [f"13{d}" for d in range(10)] + ["150", "151", "152", "153", "1
                                                   "158", "159"] + [f"18{d}" for d in range(10)]
 
 
+class DemoDataRefused(RuntimeError):
+    """Demo data (known passwords, fictitious people) never goes into a production database."""
+
+
 def create_demo_data(student_count: int = 300, base_url: str = "http://127.0.0.1:5000") -> list[str]:
-    """Create the demo school (once) and return the lines that tell a person how to log in."""
+    """Create the demo school (once) and return the lines that tell a person how to log in.
+    Refused under a production configuration, before the database is touched."""
+    if current_app.config["ENV"] == "production":
+        raise DemoDataRefused(
+            "ENV = \"production\": 演示数据（公开的演示密码、虚构的学生和单位）不能写入生产数据库。"
+            "请在开发或演示环境中运行 flask demo-data。")
     if student_count < 0:
         raise ValueError("student_count must be >= 0")
     school = db.session.scalar(select(School).where(School.code == SCHOOL["code"]))

@@ -8,7 +8,7 @@ Two ways a row reaches ``app.services.delivery.deliver_batch`` (through the RQ j
   ("notifications" queue; low-priority events on "low"), all in one pipelined round trip. With inline queues (embedded defaults, tests) the job runs
   right there, in a fresh app context. A failure here is logged and never reaches the user's
   request: the row is still in the database.
-- eventually: ``relay_due`` (every 30 s from the scheduler, or ``flask relay-outbox``) enqueues
+- eventually: ``relay_due`` (every 10 s from the scheduler, or ``flask relay-outbox``) enqueues
   every PENDING row whose ``next_attempt_at`` has come. That covers a Redis restart (the queue
   is gone, the outbox is not), a killed worker (RQ parks its job in a registry and never retries
   it) and deferred deliveries coming due.
@@ -16,11 +16,20 @@ Two ways a row reaches ``app.services.delivery.deliver_batch`` (through the RQ j
 Leases instead of job bookkeeping: a row that is handed to RQ gets ``next_attempt_at = now +
 RUN_LEASE`` first (a compare-and-set on the old value, so two relays never both take it), and
 a running job moves it to its deliveries' own due times. A row whose job vanished comes due
-again when its lease passes.
+again when its lease passes — or sooner, when the relay knows the job is gone:
+
+- an enqueue that failed (Redis down or frozen at that moment) gives its rows' leases back at
+  once (``release``), so the relay's next run after Redis returns takes them;
+- Redis that lost its data (restarted without persistence, flushed) lost the queued jobs too:
+  the relay keeps a token in Redis and the same token in the database (``RelayMarker``); when
+  Redis no longer has it, every row still under a run lease is made due again
+  (``recover_lost_queue``). Making a row due early is always safe: a job skips deliveries whose
+  own send lease or due time has not come, and each delivery is sent at most once.
 """
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,7 +43,7 @@ from sqlalchemy.orm import Session
 from app.clock import utcnow
 from app.domain.events import LOW
 from app.extensions import db, redis_ext
-from app.models import OutboxMessage, OutboxStatus
+from app.models import OutboxMessage, OutboxStatus, RelayMarker
 from app.services.delivery import config, enabled
 
 log = logging.getLogger("wq.outbox")
@@ -44,6 +53,8 @@ JOB_TIMEOUT = 300
 JOB = "app.jobs.delivery.deliver_batch"
 RESULT_TTL = 0  # the outcome is in the database; keep nothing in Redis
 FAILURE_TTL = 7 * 86400
+MARKER_KEY = "wq:outbox:marker"  # the relay's token in Redis (see recover_lost_queue)
+MARKER = "redis"
 
 
 def queue_name(priority: int) -> str:
@@ -114,12 +125,64 @@ def claim_due(limit: int | None = None, now: datetime | None = None) -> list[tup
     return claimed
 
 
+def release(ids: Iterable[int], now: datetime | None = None) -> int:
+    """Their enqueue failed: the rows are due now, not when the lease passes (committed)."""
+    ids = list(ids)
+    if not ids:
+        return 0
+    now = now or utcnow()
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.PENDING,
+               OutboxMessage.next_attempt_at > now)
+        .values(next_attempt_at=now).execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount
+
+
+def recover_lost_queue(now: datetime | None = None) -> int:
+    """If Redis lost its data since the relay last looked, make every row still under a run
+    lease due now; the number of rows. The relay's token lives in Redis and in the database:
+    Redis without it, or with another, while the database has one, means the queued jobs are
+    gone. A first look (no token anywhere) only writes the token."""
+    if current_app.config["JOBS_INLINE"]:  # nothing is ever queued
+        return 0
+    client = redis_ext.client
+    seen = client.get(MARKER_KEY)
+    seen = seen.decode() if seen is not None else None
+    marker = db.session.get(RelayMarker, MARKER, populate_existing=True)
+    if marker is not None and seen == marker.token:
+        db.session.rollback()
+        return 0
+    released = 0
+    if marker is not None:
+        now = now or utcnow()
+        horizon = now + timedelta(seconds=float(config()["RUN_LEASE"]))
+        released = db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at > now,
+                   OutboxMessage.next_attempt_at <= horizon)
+            .values(next_attempt_at=now).execution_options(synchronize_session=False)).rowcount
+        log.warning("outbox relay: Redis lost its queues (marker %s); %d leased rows are due again",
+                    "gone" if seen is None else "replaced", released)
+    if seen is None:  # the first relay to write it wins; every relay then records the winner
+        client.set(MARKER_KEY, secrets.token_hex(16), nx=True)
+        seen = client.get(MARKER_KEY).decode()
+    if marker is None:
+        db.session.add(RelayMarker(name=MARKER, token=seen))
+    else:
+        marker.token = seen
+    db.session.commit()
+    return released
+
+
 def relay_due(limit: int | None = None) -> int:
     """Enqueue what is due; the number of rows enqueued. Idempotent: run it as often as you like."""
     if not enabled():
         log.debug("outbox relay: no WeChat app configured; rows wait")
         return 0
     try:
+        recover_lost_queue()
         claimed = claim_due(limit)
     except BaseException:
         db.session.rollback()
@@ -128,11 +191,22 @@ def relay_due(limit: int | None = None) -> int:
         return 0
     try:
         count = enqueue(claimed)
-    except Exception:  # Redis down: the leases pass and a later run takes them again
+    except Exception:  # Redis down: give the leases back, so the first run after it returns sends
         log.exception("outbox relay: could not enqueue %d rows", len(claimed))
+        _release_after_failure([i for i, _ in claimed])
         return 0
     log.info("outbox relay: enqueued %d deliveries", count)
     return count
+
+
+def _release_after_failure(ids: list[int]) -> None:
+    """release() in a session of its own; best effort (the leases pass anyway)."""
+    app = current_app._get_current_object()
+    try:
+        with app.app_context():
+            release(ids)
+    except Exception:  # noqa: BLE001 — the database may be down as well
+        log.warning("outbox: could not give back the leases of %d rows; they come due with it", len(ids))
 
 
 # -- enqueue on commit ------------------------------------------------------------------------
@@ -189,8 +263,9 @@ def _enqueue_committed(session: Session) -> None:
                 enqueue(rows.items())
         else:
             enqueue(rows.items())
-    except Exception:  # never the user's problem: the relay sends these later
+    except Exception:  # never the user's problem: the relay's next run sends these
         log.exception("outbox: could not enqueue %d rows after commit; the relay will", len(rows))
+        _release_after_failure(list(rows))
 
 
 def install() -> None:

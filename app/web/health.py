@@ -21,12 +21,23 @@ def _probe(check: Callable[[], Any]) -> dict[str, Any]:
     return {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 2)}
 
 
+def _aof() -> bool | None:
+    """Does Redis write its append-only file? Production requires it (README): without it a
+    restart logs everyone out. None when the server will not say (fakeredis, INFO disabled)."""
+    try:
+        return bool(redis_ext.client.info("persistence").get("aof_enabled"))
+    except Exception:  # noqa: BLE001 — unknown is an answer here
+        return None
+
+
 @bp.get("/healthz")
 def healthz():
     """Report the database and Redis; 503 when either is down."""
     database = _probe(lambda: db.session.execute(text("SELECT 1")))
     db.session.rollback()
     redis = _probe(lambda: redis_ext.client.ping())
+    if redis["ok"]:
+        redis["aof"] = _aof()
     healthy = database["ok"] and redis["ok"]
     body = {"status": "ok" if healthy else "unavailable", "database": database, "redis": redis,
             "backend": {"database": db.engine.dialect.name,

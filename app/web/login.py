@@ -124,7 +124,7 @@ def end_web_session() -> None:
 def _web_session_guard() -> None:
     """End sessions past 12 h, or idle 30 min for reviewers/admins; note activity otherwise."""
     sid = session.get("sid")
-    if not sid:
+    if not sid or request.endpoint == "static":  # a stylesheet needs no session (nor Redis)
         return
     record = {k.decode(): v.decode() for k, v in redis_ext.client.hgetall(WEB_PREFIX + str(sid)).items()}
     now = epoch_now()

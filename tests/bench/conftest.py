@@ -90,8 +90,8 @@ def bench_app(emulator_port: int) -> Iterator[Flask]:
         api_base=f"http://127.0.0.1:{emulator_port}/_emulator"))
     flask = str(harness.VENV_BIN / "flask")
     if _open_invitations(app) < MIN_OPEN_INVITATIONS:
-        subprocess.run([flask, "bench-data", "--reset"], cwd=harness.ROOT, env=harness.app_env(),
-                       check=True, timeout=1800)
+        subprocess.run([flask, "bench-data", "--reset"], cwd=harness.ROOT, check=True, timeout=1800,
+                       env=harness.app_env(WQ_DB_READ_TIMEOUT="0"))  # bulk inserts: no per-read timeout
     else:  # a data set built before the latest migrations gets them (indexes), and the dictionaries
         for command in (["db", "upgrade"], ["load-dicts"]):
             subprocess.run([flask, *command], cwd=harness.ROOT, env=harness.app_env(), check=True,
