@@ -1,4 +1,5 @@
-"""flask commands: load-dicts, demo-data, import-roster, roster-template, worker."""
+"""flask commands: load-dicts, demo-data, import-roster, roster-template, worker (and, in
+cli_admin, the commands that set up schools and accounts)."""
 from __future__ import annotations
 
 import sys
@@ -125,3 +126,6 @@ def register(app: Flask) -> None:
     from app.cli_delivery import register as register_delivery
 
     register_delivery(app)
+    from app.cli_admin import register as register_admin
+
+    register_admin(app)

@@ -17,3 +17,5 @@ from app.models.termination import (InterventionEvidence, Party, Termination,  #
 from app.models.delivery import (AccountEvent, Delivery, DeliveryStatus,  # noqa: F401
                                  SubscribeGrant)
 from app.models.work import LongJob, WorkState  # noqa: F401
+from app.models.school_admin import (MinimumWage, ReviewReminder, ScopeChange,  # noqa: F401
+                                     SigningScope, StudentChange)
