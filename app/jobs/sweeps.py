@@ -1,4 +1,5 @@
-"""Scheduled sweeps: expire overdue invitations, remind students a day before a deadline."""
+"""Scheduled sweeps: expire overdue invitations, remind students a day before a deadline, push
+reviewers about review items past the school's service level."""
 from __future__ import annotations
 
 import logging
@@ -28,5 +29,15 @@ def remind_expiring_invitations() -> int:
     return count
 
 
+@in_app_context
+def push_overdue_reviews() -> int:
+    from app.services.service_levels import push_overdue_reviews as push
+
+    count = push()
+    if count:
+        log.info("pushed %d service-level reminders to reviewers", count)
+    return count
+
+
 # (function, seconds between runs) — read by `flask scheduler`.
-SCHEDULE = [(expire_invitations, 60), (remind_expiring_invitations, 300)]
+SCHEDULE = [(expire_invitations, 60), (remind_expiring_invitations, 300), (push_overdue_reviews, 900)]

@@ -155,11 +155,14 @@ def correct_student(actor: Actor, student_id: int, data: dict[str, Any], reason:
 def _follow_college(student: Student) -> None:
     db.session.execute(update(Invitation).where(
         Invitation.student_id == student.id, Invitation.college_id != student.college_id)
-        .values(college_id=student.college_id, version=Invitation.version + 1)
+        # updated_at kept: it is when the item arrived in its review queue (its service-level age)
+        .values(college_id=student.college_id, version=Invitation.version + 1,
+                updated_at=Invitation.updated_at)
         .execution_options(synchronize_session=False))
     db.session.execute(update(Termination).where(
         Termination.student_id == student.id, Termination.college_id != student.college_id)
-        .values(college_id=student.college_id, version=Termination.version + 1)
+        .values(college_id=student.college_id, version=Termination.version + 1,
+                updated_at=Termination.updated_at)
         .execution_options(synchronize_session=False))
 
 
