@@ -21,6 +21,10 @@ def at(hours: float):
 
 @pytest.fixture
 def signed(world, db_session):
+    return sign_some(world)
+
+
+def sign_some(world) -> tuple[int, int]:
     """student: effective (college review 4 h, school review 24 h); student2: in college review;
     other_college_student: unsigned."""
     with at(0):

@@ -231,5 +231,5 @@ def test_check_only_writes_nothing_and_reports_progress(world, db_session):
     assert seen[0] == (1000, 2500, "校验") and seen[-1] == (2500, 2500, "校验")
     seen.clear()
     report = roster.import_roster(world.school.code, content, progress=lambda *a: seen.append(a))
-    assert report.imported == 2500 and seen[-1] == (2500, 2500, "导入")
+    assert report.imported == 2500 and seen[-1] == (2500, 2500, "写入")
     assert db_session.scalar(select(func.count()).select_from(StudentChange)) == 0

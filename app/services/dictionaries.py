@@ -161,3 +161,22 @@ def add_entry(actor: Actor, kind: str, code: str, name: str, parent_code: str | 
     except IntegrityError as exc:
         raise Conflict("DICT_CODE_EXISTS", f"代码{code}已存在", {"code": "代码已存在"}) from exc
     return entry
+
+
+def region_names() -> dict[str, str]:
+    return {code: name for code, name in db.session.execute(
+        select(DictEntry.code, DictEntry.name).where(DictEntry.kind == "region"))}
+
+
+def region_options() -> list[tuple[str, str]]:
+    """Provinces, each followed by its cities (indented), for a <select>."""
+    rows = db.session.execute(select(DictEntry.code, DictEntry.name, DictEntry.parent_code).where(
+        DictEntry.kind == "region", DictEntry.is_active.is_(True)).order_by(DictEntry.code)).all()
+    children: dict[str, list] = {}
+    for code, name, parent in rows:
+        children.setdefault(parent or "", []).append((code, name))
+    options = []
+    for code, name in children.get("", []):
+        options.append((code, name))
+        options.extend((child, "\u3000" + child_name) for child, child_name in children.get(code, []))
+    return options

@@ -86,7 +86,8 @@ class RosterReport:
     ready: int = 0  # rows that passed every check (a check without import reports these)
 
 
-# progress(done, total, what): rows checked or inserted so far, for a progress bar.
+# progress(done, total, what): rows checked so far, for a progress bar. It may commit the session
+# (a progress record), so it is never called once the first student row is inserted.
 Progress = Callable[[int, int, str], None]
 _PROGRESS_EVERY = 1_000
 
@@ -248,11 +249,11 @@ def import_roster(school_code: str, content: bytes, filename: str = "", *, check
     if check_only:
         return RosterReport(imported=0, ready=len(students))
     _follow_signing_scopes(school.id, students)
+    if progress:  # the last call before the inserts: a progress record may commit, so none after
+        progress(total, total, "写入")
     try:
         for start in range(0, len(students), _CHUNK):
             db.session.execute(insert(Student), students[start:start + _CHUNK])
-            if progress:
-                progress(min(start + _CHUNK, total), total, "导入")
         db.session.commit()
     except IntegrityError as exc:  # someone imported overlapping students meanwhile
         db.session.rollback()

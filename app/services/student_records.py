@@ -96,11 +96,13 @@ def _clean(student: Student, data: dict[str, Any]) -> dict[str, Any]:
                 values[key] = enum_cls(data[key])
             except ValueError:
                 fields[key] = "取值不正确"
-    college_id = _int(data.get("college_id", student.college_id), "college_id", fields)
     major_id = _int(data.get("major_id", student.major_id), "major_id", fields)
+    major = db.session.get(Major, major_id) if major_id and "major_id" not in fields else None
+    # A new major alone moves the student to its college.
+    default_college = major.college_id if major is not None and "major_id" in data else student.college_id
+    college_id = _int(data.get("college_id", default_college), "college_id", fields)
     if ("college_id" in data or "major_id" in data) and not fields:
         college = db.session.get(College, college_id)
-        major = db.session.get(Major, major_id)
         if college is None or college.school_id != student.school_id:
             fields["college_id"] = "请选择本校的学院"
         elif major is None or major.college_id != college.id:
