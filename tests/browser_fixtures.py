@@ -71,6 +71,7 @@ def page(browser, live_server, request):
     tab.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}")
            if msg.type == "error" else None)
     tab.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    tab.on("dialog", lambda dialog: dialog.accept())  # data-confirm prompts: the person says yes
     tab.wq_test_name = re.sub(r"[^\w.-]+", "_", request.node.name)[:80]
     yield tab
     if problems and not getattr(request.node, "wq_failed", False):

@@ -140,8 +140,14 @@ class World:
     def __init__(self) -> None:
         from app.domain.actors import Actor
         from app.models import ReviewLevels, Role
-        from tests.factories import (AccountFactory, CollegeFactory, EmployerFactory,
-                                     MajorFactory, SchoolFactory, StudentFactory)
+        from tests.factories import (
+            AccountFactory,
+            CollegeFactory,
+            EmployerFactory,
+            MajorFactory,
+            SchoolFactory,
+            StudentFactory,
+        )
 
         self.school = SchoolFactory(review_levels=ReviewLevels.COLLEGE_SCHOOL)
         self.college = CollegeFactory(school=self.school)

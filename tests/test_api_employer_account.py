@@ -11,12 +11,10 @@ from PIL import Image
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import (Employer, FlowEntry, Notification, RecipientType, SourceStatus,
-                        TrainingMode)
+from app.models import Employer, FlowEntry, Notification, RecipientType, SourceStatus, TrainingMode
 from app.services import employers
 from tests.api_helpers import ApiClient
 from tests.factories import StudentFactory, valid_credit_code
-
 
 pytestmark = pytest.mark.usefixtures("empty_favourites")
 

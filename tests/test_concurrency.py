@@ -17,8 +17,15 @@ from sqlalchemy import func, select
 
 from app.domain.actors import Actor
 from app.domain.errors import Conflict
-from app.models import (ActiveDestination, AgreementCounter, FlowEntry, Invitation,
-                        InvitationState, ReviewLevels, Role)
+from app.models import (
+    ActiveDestination,
+    AgreementCounter,
+    FlowEntry,
+    Invitation,
+    InvitationState,
+    ReviewLevels,
+    Role,
+)
 from app.services import invitations, responses, reviews
 from tests.api_helpers import ApiClient
 from tests.conftest import World

@@ -13,8 +13,7 @@ from app.models import EducationLevel, Gender, SourceStatus, Student, TrainingMo
 from app.pii import lookup_hash
 from app.services import roster
 from app.services.roster import HEADERS, RosterError, import_roster, roster_template_bytes
-from tests.factories import (CollegeFactory, MajorFactory, SchoolFactory, StudentFactory,
-                             valid_id_number)
+from tests.factories import CollegeFactory, MajorFactory, SchoolFactory, StudentFactory, valid_id_number
 
 
 def xlsx(rows: list[list], header: tuple | list = HEADERS) -> bytes:

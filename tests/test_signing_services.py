@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 
 from app.clock import utcnow
 from app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.models import (ActiveDestination, Notification, OutboxMessage, ReviewLevels,
-                        TrainingMode)
+from app.models import ActiveDestination, Notification, OutboxMessage, ReviewLevels, TrainingMode
 from app.services import invitations, responses, reviews
 from app.services.flow import verify_flow_log
 

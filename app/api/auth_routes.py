@@ -37,6 +37,7 @@ class Profile(BaseModel):
     student_no: Optional[str] = None
     phone_masked: Optional[str] = None
     employer: Optional[str] = None
+    college: Optional[str] = None  # college reviewers: their college
 
 
 class LoginResult(BaseModel):
@@ -132,6 +133,9 @@ def _profile(account: Account) -> Profile:
         profile.phone_masked = mask_phone(student.phone)
     elif account.role == Role.EMPLOYER_USER and account.employer is not None:
         profile.employer = account.employer.name
+    elif account.role in (Role.COLLEGE_REVIEWER, Role.SCHOOL_REVIEWER):
+        profile.school = account.school.name
+        profile.college = account.college.name if account.college is not None else None
     return profile
 
 

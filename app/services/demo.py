@@ -14,8 +14,22 @@ from sqlalchemy import func, select
 from app.clock import utcnow
 from app.domain.identity import credit_code_check_char, id_number_check_char
 from app.extensions import db
-from app.models import (Account, College, DictEntry, EducationLevel, Employer, Gender, Major,
-                        ReviewLevels, Role, School, SourceStatus, Student, TrainingMode, VerificationStatus)
+from app.models import (
+    Account,
+    College,
+    DictEntry,
+    EducationLevel,
+    Employer,
+    Gender,
+    Major,
+    ReviewLevels,
+    Role,
+    School,
+    SourceStatus,
+    Student,
+    TrainingMode,
+    VerificationStatus,
+)
 from app.pii import mask_id_number
 from app.services.accounts import hash_password
 from app.services.dictionaries import load_dictionaries

@@ -16,8 +16,17 @@ from app.domain import workbench
 from app.domain.actors import Actor
 from app.domain.identity import normalize_id_number
 from app.extensions import db
-from app.models import (College, Invitation, InvitationRevision, Major, Party, School, Student,
-                        Termination, TerminationState)
+from app.models import (
+    College,
+    Invitation,
+    InvitationRevision,
+    Major,
+    Party,
+    School,
+    Student,
+    Termination,
+    TerminationState,
+)
 from app.pii import lookup_hash, mask_id_number
 
 EXPORT_BATCH = 1000

@@ -14,8 +14,17 @@ from app.domain.actors import Actor
 from app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.domain.identity import credit_code_error, normalize_credit_code
 from app.extensions import db
-from app.models import (Account, ArchiveProfile, ArchiveProfileRevision, Employer, EmployerEvidence,
-                        EvidenceKind, RecipientType, Role, VerificationStatus)
+from app.models import (
+    Account,
+    ArchiveProfile,
+    ArchiveProfileRevision,
+    Employer,
+    EmployerEvidence,
+    EvidenceKind,
+    RecipientType,
+    Role,
+    VerificationStatus,
+)
 from app.services import archive, uploads
 from app.services.accounts import create_login_account
 from app.services.dictionaries import dictionary_codes

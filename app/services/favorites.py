@@ -23,8 +23,17 @@ from app.domain.errors import InvalidInput, NotFound
 from app.extensions import db
 from app.models import Favorite, Student
 from app.services.employers import verified_employer
-from app.services.search import (PHONE_OR_ID_HINT, StudentKey, find_students, hit_rate_limit,
-                                 identity_hash, is_searchable, searchable, student_card, was_found)
+from app.services.search import (
+    PHONE_OR_ID_HINT,
+    StudentKey,
+    find_students,
+    hit_rate_limit,
+    identity_hash,
+    is_searchable,
+    searchable,
+    student_card,
+    was_found,
+)
 from app.services.unit import transactional
 from app.services.uploads import UnsupportedUpload
 

@@ -11,7 +11,7 @@ from app.domain import signing as rules
 from app.domain.actors import Actor
 from app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.extensions import db
-from app.models import (InterventionEvidence, Invitation, RecordStatus, Student, Termination)
+from app.models import InterventionEvidence, Invitation, RecordStatus, Student, Termination
 from app.services.signing_flow import apply_transition, load_for
 from app.services.terminations import close_in_flight
 from app.services.unit import transactional

@@ -13,13 +13,28 @@ from app.domain.actors import SYSTEM, Actor
 from app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.domain.terms import ArchiveTerms, InvitationTerms
 from app.extensions import db
-from app.models import (Employer, Invitation, InvitationRevision, InvitationState, RecordStatus,
-                        RevisionStatus, SourceStatus, Student, TrainingMode)
-from app.services.search import reachable_ids
+from app.models import (
+    Employer,
+    Invitation,
+    InvitationRevision,
+    InvitationState,
+    RecordStatus,
+    RevisionStatus,
+    SourceStatus,
+    Student,
+    TrainingMode,
+)
 from app.services.archive import archive_defaults_for, remember_first_archive
 from app.services.flow import record_first_flow
-from app.services.signing_flow import (apply_transition, current_revision, emit,
-                                       flush_or_conflict, load_for, open_pair)
+from app.services.search import reachable_ids
+from app.services.signing_flow import (
+    apply_transition,
+    current_revision,
+    emit,
+    flush_or_conflict,
+    load_for,
+    open_pair,
+)
 from app.services.unit import transactional
 
 MAX_BATCH = 1000

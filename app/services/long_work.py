@@ -35,6 +35,8 @@ log = logging.getLogger("wq.work")
 # Modules whose import registers kinds of work (a worker imports them before running a job).
 # Add yours on a line of its own.
 KIND_MODULES: list[str] = [
+    "app.services.review_batch",
+    "app.services.review_export",
     "app.services.roster_jobs",
 ]
 JOB_TIMEOUT = 3600  # s; a job still "running" after this was lost with its worker

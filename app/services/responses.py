@@ -6,8 +6,7 @@ from app.domain import signing as rules
 from app.domain.actors import Actor
 from app.domain.errors import Conflict, Forbidden, InvalidInput
 from app.models import InvitationState, RecordStatus, RevisionStatus, SourceStatus, TrainingMode
-from app.services.signing_flow import (apply_transition, current_revision, has_active_destination,
-                                       load_for)
+from app.services.signing_flow import apply_transition, current_revision, has_active_destination, load_for
 from app.services.unit import transactional
 
 

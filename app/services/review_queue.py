@@ -107,3 +107,290 @@ def pending_verifications_count() -> int:
         EmployerEvidence.kind == EvidenceKind.LICENCE).exists()
     return db.session.scalar(select(func.count()).select_from(Employer).where(
         Employer.verification_status == VerificationStatus.PENDING, has_licence))
+
+
+# -- the queues ------------------------------------------------------------------------------------
+
+# Online signings the school sees: accepted invitations (an open or failed letter is the
+# employer's and the student's business, not a review item).
+AGREEMENT_STATES = ("college_review", "school_review", "effective", "review_rejected", "terminated",
+                    "voided", "invalidated")
+SIGNING_STATUS_FILTERS = {
+    "waiting": "待我审核",
+    "college_review": "等待学院审核",
+    "school_review": "等待学校审核",
+    "effective": "已生效",
+    "review_rejected": "审核不通过",
+    "terminated": "已解约",
+    "voided": "已作废",
+    "invalidated": "已失效",
+    "all": "全部",
+}
+TERMINATION_STATUS_FILTERS = {
+    "waiting": "待我审核",
+    "awaiting_party": "待对方确认",
+    "college_review": "等待学院审核",
+    "school_review": "等待学校审核",
+    "approved": "解约审核通过",
+    "rejected": "解约审核不通过",
+    "disagreed": "对方不同意",
+    "all": "全部",
+}
+# 协议书状态 and 签约审核状态 as the manuals word them.
+AGREEMENT_STATUS_LABELS = {"effective": "已生效", "terminated": "已解约", "voided": "已作废",
+                           "invalidated": "已失效"}
+SIGNING_REVIEW_LABELS = {
+    "college_review": "等待学院审核", "school_review": "等待学校审核", "effective": "签约审核通过",
+    "review_rejected": "签约审核不通过", "terminated": "签约审核通过", "voided": "已作废",
+    "invalidated": "已失效",
+}
+TERMINATION_REVIEW_LABELS = {
+    "awaiting_party": "等待对方确认", "college_review": "等待学院解约审核",
+    "school_review": "等待学校解约审核", "approved": "解约审核通过", "rejected": "解约审核不通过",
+    "disagreed": "对方不同意解约", "failed": "解约未通过",
+}
+REVIEW_STATES = ("college_review", "school_review")
+PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    status: str = "waiting"
+    cohort: int | None = None
+    college_id: int | None = None
+    major_id: int | None = None
+    q: str | None = None  # a student number (exact) or the start of a name
+    date_from: date | None = None  # last action, China days, inclusive
+    date_to: date | None = None
+    overdue: bool = False  # only items past the service level
+
+
+@dataclass
+class QueueRow:
+    id: int  # the invitation (signings) or the termination (terminations)
+    invitation_id: int
+    agreement_no: str | None
+    agreement_status: str
+    state: str
+    student_no: str
+    student_name: str
+    college: str
+    major: str
+    employer: str
+    last_action_at: datetime
+    signing_review: str
+    termination_review: str
+    age: int | None  # working days waiting, for items in a review state
+    overdue: bool
+    reason: str | None = None  # terminations: why it was asked
+    initiated_by: str | None = None
+
+
+@dataclass
+class QueuePage:
+    rows: list[QueueRow]
+    next_cursor: str | None
+    sla_days: int
+
+
+def encode_cursor(at: datetime, row_id: int) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(f"{at.isoformat()}|{row_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
+    import base64
+
+    from app.domain.errors import InvalidInput
+
+    if not cursor:
+        return None
+    try:
+        at, row_id = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().split("|")
+        return datetime.fromisoformat(at), int(row_id)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput("BAD_CURSOR", "分页参数无效", {"cursor": "分页参数无效"}) from None
+
+
+def _states(actor: Actor, status: str, allowed: dict[str, str], every: tuple[str, ...]) -> tuple[str, ...]:
+    from app.domain.errors import InvalidInput
+
+    if status not in allowed:
+        raise InvalidInput("BAD_STATUS", "状态筛选条件无效", {"status": "状态筛选条件无效"})
+    if status == "waiting":
+        return (MY_REVIEW_STATE[actor.role],)
+    return every if status == "all" else (status,)
+
+
+def _common_filters(query, actor: Actor, model, f: QueueFilter, limit: int):
+    from app.models import Student
+
+    if f.cohort:
+        query = query.where(Invitation.cohort == f.cohort)
+    if f.college_id:
+        query = query.where(model.college_id == f.college_id)
+    if f.major_id:
+        query = query.where(Student.major_id == f.major_id)
+    if f.q:
+        text = f.q.strip()
+        if text.isascii() and text.isalnum():  # a student number (names are rarely plain ASCII)
+            query = query.where(Student.student_no == text)
+        else:
+            query = query.where(Student.name.startswith(text, autoescape=True) | (Student.student_no == text))
+    if f.date_from:
+        query = query.where(model.updated_at >= china_midnight_utc(f.date_from))
+    if f.date_to:
+        from datetime import timedelta
+
+        query = query.where(model.updated_at < china_midnight_utc(f.date_to + timedelta(days=1)))
+    if f.overdue:
+        query = query.where(model.state.in_(REVIEW_STATES), model.updated_at < overdue_cutoff(limit))
+    return query
+
+
+def _keyset(query, model, cursor: str | None):
+    after = decode_cursor(cursor)
+    if after is not None:
+        at, row_id = after
+        query = query.where((model.updated_at < at) | ((model.updated_at == at) & (model.id < row_id)))
+    return query.order_by(model.updated_at.desc(), model.id.desc())
+
+
+def org_names(actor: Actor) -> tuple[dict[int, str], dict[int, str]]:
+    """College and major names of the actor's school (two small queries; also the filters' options)."""
+    from app.models import College, Major
+
+    require_reviewer(actor)
+    colleges = dict(db.session.execute(select(College.id, College.name).where(
+        College.school_id == actor.school_id).order_by(College.code)).all())
+    major_query = select(Major.id, Major.name).join(College, College.id == Major.college_id).where(
+        College.school_id == actor.school_id).order_by(Major.code)
+    if actor.role == COLLEGE:
+        major_query = major_query.where(Major.college_id == actor.college_id)
+    return colleges, dict(db.session.execute(major_query).all())
+
+
+def signing_query(actor: Actor, f: QueueFilter, limit: int):
+    """The filtered signings under the actor's scope, as rows of plain columns (no ORM objects)."""
+    from app.models import Student
+
+    states = _states(actor, f.status, SIGNING_STATUS_FILTERS, AGREEMENT_STATES)
+    query = (select(Invitation.id, Invitation.agreement_no, Invitation.state, Invitation.updated_at,
+                    Invitation.termination_status, Student.student_no, Student.name, Student.college_id,
+                    Student.major_id, Employer.name.label("employer_name"),
+                    Termination.state.label("termination_state"))
+             .join(Student, Student.id == Invitation.student_id)
+             .join(Employer, Employer.id == Invitation.employer_id)
+             .outerjoin(Termination, Termination.in_flight_invitation_id == Invitation.id)
+             .where(in_scope(actor, Invitation), Invitation.state.in_(states)))
+    return _common_filters(query, actor, Invitation, f, limit)
+
+
+def termination_query(actor: Actor, f: QueueFilter, limit: int):
+    from app.models import Student
+
+    states = _states(actor, f.status, TERMINATION_STATUS_FILTERS, tuple(TERMINATION_STATUS_FILTERS)[1:-1])
+    query = (select(Termination.id, Termination.invitation_id, Termination.state, Termination.updated_at,
+                    Termination.reason, Termination.initiated_by, Invitation.agreement_no,
+                    Invitation.state.label("agreement_state"), Student.student_no, Student.name,
+                    Student.college_id, Student.major_id, Employer.name.label("employer_name"))
+             .join(Invitation, Invitation.id == Termination.invitation_id)
+             .join(Student, Student.id == Termination.student_id)
+             .join(Employer, Employer.id == Termination.employer_id)
+             .where(in_scope(actor, Termination), Termination.state.in_(states)))
+    return _common_filters(query, actor, Termination, f, limit)
+
+
+def _state_value(value) -> str:
+    return getattr(value, "value", value)
+
+
+def signing_row(r, colleges: dict[int, str], majors: dict[int, str], cutoff: datetime,
+                now: datetime) -> QueueRow:
+    state = _state_value(r.state)
+    in_review = state in REVIEW_STATES
+    if r.termination_state is not None:
+        termination = TERMINATION_REVIEW_LABELS[_state_value(r.termination_state)]
+    else:
+        termination = TERMINATION_REVIEW_LABELS.get(r.termination_status or "", "")
+    return QueueRow(
+        id=r.id, invitation_id=r.id, agreement_no=r.agreement_no,
+        agreement_status=AGREEMENT_STATUS_LABELS.get(state, "未生效"), state=state,
+        student_no=r.student_no, student_name=r.name, college=colleges.get(r.college_id, ""),
+        major=majors.get(r.major_id, ""), employer=r.employer_name, last_action_at=r.updated_at,
+        signing_review=SIGNING_REVIEW_LABELS[state], termination_review=termination,
+        age=age_of(r.updated_at, now) if in_review else None,
+        overdue=in_review and r.updated_at < cutoff)
+
+
+def termination_row(r, colleges: dict[int, str], majors: dict[int, str], cutoff: datetime,
+                    now: datetime) -> QueueRow:
+    state = _state_value(r.state)
+    in_review = state in REVIEW_STATES
+    agreement_state = _state_value(r.agreement_state)
+    return QueueRow(
+        id=r.id, invitation_id=r.invitation_id, agreement_no=r.agreement_no,
+        agreement_status=AGREEMENT_STATUS_LABELS.get(agreement_state, "未生效"), state=state,
+        student_no=r.student_no, student_name=r.name, college=colleges.get(r.college_id, ""),
+        major=majors.get(r.major_id, ""), employer=r.employer_name, last_action_at=r.updated_at,
+        signing_review=SIGNING_REVIEW_LABELS.get(agreement_state, ""),
+        termination_review=TERMINATION_REVIEW_LABELS[state],
+        age=age_of(r.updated_at, now) if in_review else None,
+        overdue=in_review and r.updated_at < cutoff, reason=r.reason,
+        initiated_by="学生" if _state_value(r.initiated_by) == "student" else "用人单位")
+
+
+def _page(actor: Actor, f: QueueFilter, cursor: str | None, size: int, kind: str) -> QueuePage:
+    require_reviewer(actor)
+    now = utcnow()
+    limit = sla_days(actor)
+    cutoff = overdue_cutoff(limit, now)
+    model, build, convert = ((Invitation, signing_query, signing_row) if kind == "signings"
+                             else (Termination, termination_query, termination_row))
+    query = _keyset(build(actor, f, limit), model, cursor).limit(size + 1)
+    rows = db.session.execute(query).all()
+    colleges, majors = org_names(actor)
+    more = len(rows) > size
+    rows = rows[:size]
+    next_cursor = encode_cursor(rows[-1].updated_at, rows[-1].id) if more else None
+    return QueuePage([convert(r, colleges, majors, cutoff, now) for r in rows], next_cursor, limit)
+
+
+def signings_page(actor: Actor, f: QueueFilter, cursor: str | None = None,
+                  size: int = PAGE_SIZE) -> QueuePage:
+    """One keyset page of the 网上签约 queue, newest last action first."""
+    return _page(actor, f, cursor, size, "signings")
+
+
+def terminations_page(actor: Actor, f: QueueFilter, cursor: str | None = None,
+                      size: int = PAGE_SIZE) -> QueuePage:
+    """One keyset page of the 解约 queue."""
+    return _page(actor, f, cursor, size, "terminations")
+
+
+def count(actor: Actor, f: QueueFilter, kind: str) -> int:
+    """How many rows a filter selects (decides between a direct download and a long job)."""
+    limit = sla_days(actor)
+    query = signing_query(actor, f, limit) if kind == "signings" else termination_query(actor, f, limit)
+    return db.session.scalar(select(func.count()).select_from(query.subquery()))
+
+
+def tab_counts(actor: Actor) -> dict[str, int]:
+    """What waits for me in each tab (the numbers on the tabs)."""
+    state = MY_REVIEW_STATE[actor.role]
+    return {name: db.session.scalar(select(func.count()).select_from(model).where(
+        in_scope(actor, model), model.state == state))
+        for name, model in (("signings", Invitation), ("terminations", Termination))}
+
+
+def all_rows(actor: Actor, f: QueueFilter, kind: str, batch: int = 1000):
+    """Every row of a filtered list in keyset batches (exports): memory stays flat."""
+    cursor = None
+    while True:
+        page = _page(actor, f, cursor, batch, kind)
+        yield from page.rows
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
+        db.session.expunge_all()

@@ -4,11 +4,11 @@ from __future__ import annotations
 from app.clock import utcnow
 from app.domain.actors import Actor
 from app.domain.errors import Conflict
+from app.extensions import db
 from app.models import InvitationState, School
 from app.services.numbering import next_agreement_no
 from app.services.signing_flow import apply_transition, load_for
 from app.services.unit import transactional
-from app.extensions import db
 
 ONLINE_KIND = 1
 

@@ -22,11 +22,16 @@ from sqlalchemy.exc import IntegrityError
 
 from app.domain.actors import Actor
 from app.domain.errors import InvalidInput, NotFound
-from app.domain.identity import (gender_from_id_number, id_number_check_char, id_number_error,
-                                 normalize_id_number, normalize_phone, phone_error)
+from app.domain.identity import (
+    gender_from_id_number,
+    id_number_check_char,
+    id_number_error,
+    normalize_id_number,
+    normalize_phone,
+    phone_error,
+)
 from app.extensions import db, redis_ext
-from app.models import (College, EducationLevel, Gender, Major, School, SourceStatus, Student,
-                        TrainingMode)
+from app.models import College, EducationLevel, Gender, Major, School, SourceStatus, Student, TrainingMode
 from app.pii import lookup_hash
 
 log = logging.getLogger(__name__)

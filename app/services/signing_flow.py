@@ -9,12 +9,20 @@ from app.clock import utcnow
 from app.domain import signing as rules
 from app.domain.actors import Actor
 from app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.domain.events import EMPLOYER_COPIES
 from app.extensions import db
-from app.models import (ActiveDestination, DestinationKind, FlowEntry, Invitation,
-                        InvitationRevision, RecipientType, ReviewLevels, School)
+from app.models import (
+    ActiveDestination,
+    DestinationKind,
+    FlowEntry,
+    Invitation,
+    InvitationRevision,
+    RecipientType,
+    ReviewLevels,
+    School,
+)
 from app.services.flow import record_flow
 from app.services.notify import employer_page, notify
-from app.domain.events import EMPLOYER_COPIES
 
 STUDENT_EVENTS = {"invitation_received", "invitation_modified", "invitation_expiring",
                   "review_passed", "review_rejected", "agreement_effective", "approval_withdrawn",

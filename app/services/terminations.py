@@ -9,18 +9,15 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.clock import utcnow
-
 from app.domain import termination as rules
 from app.domain.actors import Actor
 from app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.domain.events import EMPLOYER_TERMINATION_PAGE
 from app.extensions import db
-from app.models import (InvitationState, Party, RecipientType, School, Termination,
-                        TerminationState)
+from app.models import InvitationState, Party, RecipientType, School, Termination, TerminationState
 from app.services.flow import record_flow
 from app.services.notify import notify
-from app.services.signing_flow import (apply_transition, current_revision, load_for,
-                                       two_review_levels)
+from app.services.signing_flow import apply_transition, current_revision, load_for, two_review_levels
 from app.services.unit import transactional
 
 

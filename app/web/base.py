@@ -175,3 +175,11 @@ def _china_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
     from app.clock import to_china
 
     return "" if value is None else to_china(value).strftime(fmt)
+
+
+@web.app_template_global("action_label")
+def _action_label(action: str) -> str:
+    """What a flow-log action says, in Chinese."""
+    from app.domain.signing import ACTION_LABELS
+
+    return ACTION_LABELS.get(action, action)
