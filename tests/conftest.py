@@ -108,6 +108,8 @@ def committing_db(app: Flask, redis_client) -> Iterator:
         with db.engine.begin() as conn:
             if db.engine.dialect.name == "mysql":
                 conn.execute(text("SET FOREIGN_KEY_CHECKS=0"))
+            # accounts ↔ employers point at each other (verified_by_id): break the cycle first.
+            conn.execute(text("UPDATE employers SET verified_by_id = NULL"))
             for table in reversed(meta.sorted_tables):
                 conn.execute(table.delete())
             if db.engine.dialect.name == "mysql":

@@ -107,6 +107,7 @@ class Student(TimestampMixin, db.Model):
         UniqueConstraint("school_id", "cohort", "id_number_hash"),
         CheckConstraint("cohort BETWEEN 2000 AND 2100", name="cohort_range"),
         Index("ix_students_search", "school_id", "cohort", "name"),
+        Index("ix_students_school_name", "school_id", "name"),  # reviewers' name search, any cohort
         MYSQL_TABLE_ARGS,
     )
 

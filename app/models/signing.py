@@ -86,6 +86,11 @@ class Invitation(TimestampMixin, db.Model):
                         " OR accepted_revision_no IS NOT NULL", name="accepted_has_revision"),
         Index("ix_invitations_school_queue", "school_id", "state", "cohort", "updated_at"),
         Index("ix_invitations_college_queue", "college_id", "state", "updated_at"),
+        # Reviewer queues, newest last action first, keyset on (updated_at, id): per state and
+        # across states, for a school and for a college.
+        Index("ix_invitations_school_state_recent", "school_id", "state", "updated_at"),
+        Index("ix_invitations_school_recent", "school_id", "updated_at", "id", "state"),
+        Index("ix_invitations_college_recent", "college_id", "updated_at", "id", "state"),
         Index("ix_invitations_employer_list", "employer_id", "state", "created_at"),
         Index("ix_invitations_student_list", "student_id", "created_at"),
         Index("ix_invitations_due", "state", "deadline_at"),
