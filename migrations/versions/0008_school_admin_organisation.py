@@ -2,7 +2,7 @@
 log, service-level reminders, the password-change flag of accounts, admin edits of dictionaries
 
 Revision ID: school_admin_1
-Revises: school_web_1
+Revises: school_web_2
 Create Date: 2026-11-29 22:13:38.024359
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'school_admin_1'
-down_revision = 'school_web_1'
+down_revision = 'school_web_2'
 branch_labels = None
 depends_on = None
 
