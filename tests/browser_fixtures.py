@@ -1,6 +1,7 @@
 """Browser tests: the app served over real HTTP, Debian's Chromium driven by Playwright.
 
-Import with ``from tests.browser_fixtures import *  # noqa: F401,F403``.
+The fixtures (``live_server``, ``browser``, ``page``, ``live_world``) are loaded once, by
+tests/conftest.py; modules import the helpers (``log_in``, ``shot``).
 
 - ``live_server``: the session's app on 127.0.0.1 (ephemeral port) in a thread, over the test
   database; seed it with ``committing_db`` (real commits, tables emptied after the test).
@@ -25,7 +26,10 @@ from werkzeug.serving import make_server
 
 from tests.factories import TEST_PASSWORD
 
-__all__ = ["CHROMIUM", "browser", "live_server", "live_world", "log_in", "page", "shot"]
+# The fixtures themselves are imported once, by tests/conftest.py: a session-scoped fixture
+# star-imported into each browser module would be a separate fixture per module (a second
+# Playwright in the same thread fails, and a second live server starts).
+__all__ = ["CHROMIUM", "log_in", "shot"]
 
 CHROMIUM = os.environ.get("WQ_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",

@@ -107,7 +107,6 @@ def test_roster_import_through_the_page(page, named_world, background_jobs, tmp_
     background_jobs()
     expect(page.locator("[data-role=roster-summary]")).to_contain_text("校验通过：共 3000 名学生")
     shot(page, "roster-check")
-    page.once("dialog", lambda dialog: dialog.accept())
     page.click("[data-role=roster-confirm] button[type=submit]")
     expect(page.locator("#roster-progress")).to_be_visible()
     background_jobs()
@@ -209,7 +208,6 @@ def test_platform_admin_pages(page, live_world, committing_db):
     shot(page, "admin-accounts")
 
     page.click("nav >> text=单位账号")
-    page.once("dialog", lambda dialog: dialog.accept())
     page.click(f"tr[data-username='{world.hr.username}'] >> text=重置密码")
     assert len(page.inner_text("[data-role=one-time-password]")) == 12
     shot(page, "admin-employers")
