@@ -1,6 +1,7 @@
 """The school's administration in a real browser (Chromium): import a roster through the page
 (upload, per-row report, confirm, progress), change a setting, close signing for a college,
-correct a student, open the statistics; the platform admin's pages. Screenshots of each page."""
+correct a student, open the statistics; the platform admin's pages. (The README's screenshots
+come from tests/test_browser_demo_admin_pages.py, on the demo school.)"""
 from __future__ import annotations
 
 import io
@@ -97,16 +98,16 @@ def test_roster_import_through_the_page(page, named_world, background_jobs, tmp_
     assert "第8行" in report and "校验位错误" in report
     assert "第13行" in report and "物理学院" in report and "第21行" in report
     assert page.locator("[data-role=roster-confirm]").count() == 0
-    shot(page, "roster-report")
+    shot(page, "flow-roster-report")
 
     page.goto("/school/roster")
     page.set_input_files("#file", roster_xlsx(tmp_path / "good.xlsx", 3000))
     page.click("form[data-role=roster-upload] button[type=submit]")
     expect(page.locator("progress.wq-progress")).to_be_visible()
-    shot(page, "roster-progress")
+    shot(page, "flow-roster-progress")
     background_jobs()
     expect(page.locator("[data-role=roster-summary]")).to_contain_text("校验通过：共 3000 名学生")
-    shot(page, "roster-check")
+    shot(page, "flow-roster-check")
     page.click("[data-role=roster-confirm] button[type=submit]")
     expect(page.locator("#roster-progress")).to_be_visible()
     background_jobs()
@@ -138,7 +139,7 @@ def test_settings_signing_scope_student_and_statistics(page, live_world, committ
     page.fill("#monthly_wage", "1930")
     page.click("form[data-role=wage-form] button[type=submit]")
     expect(page.locator("[data-role=wages] tbody")).to_contain_text("1930")
-    shot(page, "school-settings")
+    shot(page, "flow-school-settings")
 
     page.click("nav >> text=学生管理")
     page.click("text=网签开放设置")
@@ -149,13 +150,13 @@ def test_settings_signing_scope_student_and_statistics(page, live_world, committ
     row.locator("button[type=submit]").click()
     expect(page.locator(".alert-success")).to_contain_text("2 名学生的状态已更新")
     expect(page.locator("[data-role=scope-log] tbody tr").first).to_contain_text("学院毕业资格审核中")
-    shot(page, "signing-open")
+    shot(page, "flow-signing-open")
 
     page.click("text=学生信息（签约开放列表）")
     page.select_option("#f-open", "0")
     expect(page.locator("table[data-role=students] tbody tr")).to_have_count(2)
     assert "学院毕业资格审核中" in page.inner_text("table[data-role=students]")
-    shot(page, "students")
+    shot(page, "flow-students")
     page.click(f"tr[data-student-no='{world.student.student_no}'] >> text=修改")
     page.fill("#phone", "13912345678")
     page.fill("#reason", "学生更换手机号")
@@ -163,13 +164,13 @@ def test_settings_signing_scope_student_and_statistics(page, live_world, committ
     expect(page.locator(".alert-success")).to_contain_text("手机号")
     history = page.inner_text("[data-role=history]")
     assert "139****5678" in history and "学生更换手机号" in history and "13912345678" not in history
-    shot(page, "student-detail")
+    shot(page, "flow-student-detail")
 
     page.click("nav >> text=签约统计")
     expect(page.locator("#chart-status[data-ready='1']")).to_be_attached()
     assert page.locator("#chart-status canvas").count() >= 1
     assert "合计" in page.inner_text("[data-role=stats-table]")
-    shot(page, "statistics")
+    shot(page, "flow-statistics")
     with page.expect_download() as download:
         page.click("[data-role=stats-export]")
     assert download.value.suggested_filename.endswith(".xlsx")
@@ -195,7 +196,7 @@ def test_platform_admin_pages(page, live_world, committing_db):
     page.click("form[data-role=college-create] button[type=submit]")
     expect(page.locator("tr[data-college='01']")).to_contain_text("土木工程学院")
     page.goto("/admin/schools")
-    shot(page, "admin-schools")
+    shot(page, "flow-admin-schools")
 
     page.click("nav >> text=账号管理")
     page.select_option("#role", "school_reviewer")
@@ -205,12 +206,12 @@ def test_platform_admin_pages(page, live_world, committing_db):
     page.click("form[data-role=account-create] button[type=submit]")
     otp = page.inner_text("[data-role=one-time-password]")
     assert len(otp) == 12
-    shot(page, "admin-accounts")
+    shot(page, "flow-admin-accounts")
 
     page.click("nav >> text=单位账号")
     page.click(f"tr[data-username='{world.hr.username}'] >> text=重置密码")
     assert len(page.inner_text("[data-role=one-time-password]")) == 12
-    shot(page, "admin-employers")
+    shot(page, "flow-admin-employers")
 
     page.click("nav >> text=字典管理")
     page.click("text=单位性质")
@@ -218,7 +219,7 @@ def test_platform_admin_pages(page, live_world, committing_db):
     row.locator("input[name=name]").fill("其他企业（含民营企业）")
     row.locator("text=保存").click()
     expect(page.locator(".alert-success")).to_contain_text("其他企业（含民营企业）")
-    shot(page, "admin-dictionary")
+    shot(page, "flow-admin-dictionary")
 
     page.goto("/logout")  # the new school reviewer logs in with the one-time password
     log_in(page, type("A", (), {"username": "csu.admin"})(), otp)

@@ -86,6 +86,9 @@ def create_staff_account(actor: Actor, role: Role, username: str, display_name: 
         require_platform_admin(actor)
         school_id = college_id = None
     else:
+        if school_id is None and role == Role.COLLEGE_REVIEWER and college_id:
+            college = db.session.get(College, college_id)  # the college names its school
+            school_id = college.school_id if college else None
         if school_id is None:
             raise InvalidInput("VALIDATION_FAILED", "请选择学校", {"school_id": "必填"})
         require_school_admin(actor, school_id)
