@@ -32,15 +32,20 @@ install: $(BIN)/.installed $(VENDOR)/.installed
 migrate: install
 	$(BIN)/flask db upgrade
 
+# `make run PORT=5101` (and HOST=…) serve elsewhere: the app then calls its WeChat emulator on
+# that same address, unless WQ_WECHAT__API_BASE says otherwise.
 run: migrate
 	$(BIN)/flask load-dicts
-	$(BIN)/flask demo-data
+	$(BIN)/flask demo-data --base-url http://$(HOST):$(PORT)
 	@echo
 	@echo "  网签 is serving on http://$(HOST):$(PORT)"
 	@echo "  health:   http://$(HOST):$(PORT)/healthz"
-	@echo "  emulator: http://$(HOST):$(PORT)/_emulator/"
+	@echo "  log-in:   http://$(HOST):$(PORT)/login"
+	@echo "  emulator: http://$(HOST):$(PORT)/_emulator/  (JSON: /_emulator/api/sms, /_emulator/api/messages)"
 	@echo
-	WQ_WECHAT__EMULATOR=$${WQ_WECHAT__EMULATOR:-true} $(BIN)/flask run --host $(HOST) --port $(PORT) --with-threads
+	WQ_WECHAT__EMULATOR=$${WQ_WECHAT__EMULATOR:-true} \
+	WQ_WECHAT__API_BASE=$${WQ_WECHAT__API_BASE:-http://$(HOST):$(PORT)/_emulator} \
+	$(BIN)/flask run --host $(HOST) --port $(PORT) --with-threads
 
 test: test-py test-js
 

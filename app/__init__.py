@@ -64,8 +64,10 @@ def register_blueprints(app: Flask) -> None:
     from app import api
     from app import web
     from app.web import login as web_login
+    from app.web import security
     from app.web.health import bp as health_bp
 
+    security.init_app(app)
     app.register_blueprint(health_bp)
     web_login.init_app(app)  # CSRF before wechat.init_app, which exempts its blueprints from it
     web.init_app(app)  # the desktop pages

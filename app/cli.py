@@ -116,11 +116,13 @@ def register(app: Flask) -> None:
 
     @app.cli.command("demo-data")
     @click.option("--students", default=300, show_default=True)
-    def demo_data(students: int) -> None:
+    @click.option("--base-url", default="http://127.0.0.1:5000", show_default=True,
+                  help="where the app is served (make run passes its HOST and PORT)")
+    def demo_data(students: int, base_url: str) -> None:
         """Create one realistic demo school, employers and reviewers; print the log-ins."""
         from app.services.demo import create_demo_data
 
-        for line in create_demo_data(student_count=students):
+        for line in create_demo_data(student_count=students, base_url=base_url):
             click.echo(line)
 
     from app.cli_delivery import register as register_delivery

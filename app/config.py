@@ -29,6 +29,8 @@ DEFAULTS: dict[str, Any] = {
     # PII: Fernet keys, newest first (older ones still decrypt); a separate key for the lookup hash.
     "PII_KEYS": [],
     "PII_HASH_KEY": "",
+    # Keys the flow log's hash chain (HMAC): a database writer without it cannot re-chain entries.
+    "FLOW_LOG_KEY": "",
     "TIMEZONE": "Asia/Shanghai",
     "LOG_LEVEL": "INFO",
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
@@ -36,9 +38,11 @@ DEFAULTS: dict[str, Any] = {
     "DB_POOL_RECYCLE": 280,
     "DB_POOL_SIZE": 10,
     "PROXY_COUNT": 0,  # reverse proxies whose X-Forwarded-* headers are trusted
+    "API_DOCS": False,  # Swagger UI / ReDoc pages at /docs/swagger, /docs/redoc (load from a CDN)
 }
 
-SECRET_KEYS = ("SECRET_KEY", "PII_HASH_KEY")
+SECRET_KEYS = ("SECRET_KEY", "PII_HASH_KEY", "FLOW_LOG_KEY")
+MIN_SECRET_BYTES = 32
 
 
 def _parse_env_value(raw: str) -> Any:
@@ -90,8 +94,27 @@ def _fill_embedded_defaults(config: dict[str, Any], instance_path: Path) -> None
     missing = [k for k in SECRET_KEYS if not config[k]] + ([] if config["PII_KEYS"] else ["PII_KEYS"])
     if missing and config["ENV"] == "production":
         raise RuntimeError("production configuration lacks: " + ", ".join(missing))
+    if config["ENV"] == "production":
+        weak = weak_production_settings(config)
+        if weak:
+            raise RuntimeError("production refuses weak settings:\n- " + "\n- ".join(weak))
     if missing:
         _load_or_create_dev_secrets(config, instance_path)
+
+
+def weak_production_settings(config: dict[str, Any]) -> list[str]:
+    """What in a production configuration is present but not good enough (empty list: none)."""
+    weak = [f"{key} must be at least {MIN_SECRET_BYTES} bytes (e.g. python -c \"import secrets; "
+            f"print(secrets.token_urlsafe(32))\")"
+            for key in SECRET_KEYS if len(str(config[key]).encode()) < MIN_SECRET_BYTES]
+    if config.get("SESSION_SECURE") is False:
+        weak.append("SESSION_SECURE = false: session cookies would travel without TLS")
+    if str(config["REDIS_URL"]).startswith("memory://"):
+        weak.append("REDIS_URL = memory:// is one process's fakeredis: sessions, tokens and rate "
+                    "limits would not be shared; use redis://")
+    if str(config["DATABASE_URL"]).startswith("sqlite"):
+        weak.append("DATABASE_URL is SQLite: production uses MySQL/MariaDB (mysql+pymysql://…)")
+    return weak
 
 
 def _load_or_create_dev_secrets(config: dict[str, Any], instance_path: Path) -> None:
@@ -104,6 +127,7 @@ def _load_or_create_dev_secrets(config: dict[str, Any], instance_path: Path) -> 
         stored = {
             "SECRET_KEY": secrets.token_urlsafe(32),
             "PII_HASH_KEY": secrets.token_urlsafe(32),
+            "FLOW_LOG_KEY": secrets.token_urlsafe(32),
             "PII_KEYS": [Fernet.generate_key().decode()],
         }
         instance_path.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -39,20 +38,34 @@ ARTIFACTS = ROOT / "test-artifacts"
 README_SHOTS = ROOT / "docs" / "screenshots"
 
 
+# One server per test process (each module that imports these fixtures gets its own fixture
+# definitions, so a plain session fixture would start one per module).
+_SHARED: dict[str, object] = {}
+
+
 @pytest.fixture(scope="session")
-def live_server(app: Flask) -> Iterator[str]:
+def live_server(app: Flask, request) -> str:
     """The base URL of the app served in a thread (threaded: htmx polls while a page loads)."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-web", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    server.server_close()
+    if "server" not in _SHARED:
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, name="live-web", daemon=True)
+        thread.start()
+        _SHARED["server"] = server
+
+        def stop() -> None:
+            server.shutdown()
+            thread.join(timeout=5)
+            server.server_close()
+            _SHARED.pop("server", None)
+
+        request.addfinalizer(stop)
+    return f"http://127.0.0.1:{_SHARED['server'].server_port}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Chromium for one test module, stopped after it: Playwright's sync API runs once per thread
+    at a time, and other modules (tests/test_headers_and_settings.py) start their own."""
     if not Path(CHROMIUM).is_file():
         pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium fonts-noto-cjk "
                     "(.ci/run does) — browser tests never skip", pytrace=False)

@@ -30,6 +30,7 @@ def test_config(database_url: str) -> dict:
         "SECRET_KEY": "test-secret",
         "PII_KEYS": [TEST_PII_KEY],
         "PII_HASH_KEY": "test-hash-key",
+        "FLOW_LOG_KEY": "test-flow-log-key",
         "JOBS_INLINE": True,
         "WTF_CSRF_ENABLED": True,
         # Never the real WeChat from a test: a closed local port fails at once. Tests that
@@ -58,6 +59,10 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     with app.app_context():
         _drop_everything()
         upgrade()
+        # Every letter's codes are checked against them; loaded once, kept by every test.
+        from app.services.dictionaries import load_dictionaries
+
+        load_dictionaries()
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -111,7 +116,8 @@ def committing_db(app: Flask, redis_client) -> Iterator:
             # accounts ↔ employers point at each other (verified_by_id): break the cycle first.
             conn.execute(text("UPDATE employers SET verified_by_id = NULL"))
             for table in reversed(meta.sorted_tables):
-                conn.execute(table.delete())
+                if table.name != "dict_entries":  # loaded once per session (the app fixture)
+                    conn.execute(table.delete())
             if db.engine.dialect.name == "mysql":
                 conn.execute(text("SET FOREIGN_KEY_CHECKS=1"))
 
@@ -142,14 +148,8 @@ class World:
     def __init__(self) -> None:
         from app.domain.actors import Actor
         from app.models import ReviewLevels, Role
-        from tests.factories import (
-            AccountFactory,
-            CollegeFactory,
-            EmployerFactory,
-            MajorFactory,
-            SchoolFactory,
-            StudentFactory,
-        )
+        from tests.factories import (AccountFactory, CollegeFactory, EmployerFactory,
+                                     MajorFactory, SchoolFactory, StudentFactory)
 
         self.school = SchoolFactory(review_levels=ReviewLevels.COLLEGE_SCHOOL)
         self.college = CollegeFactory(school=self.school)
@@ -232,11 +232,7 @@ def empty_favourites(world, db_session):
 
 @pytest.fixture
 def dicts(db_session):
-    """The shipped code dictionaries, loaded."""
-    from app.services.dictionaries import load_dictionaries
+    """The shipped code dictionaries (loaded once per session by the app fixture)."""
+    from app.models import DictEntry
 
-    load_dictionaries()
-
-
-# The browser-test fixtures (tests/browser_fixtures.py), defined once for the whole session.
-from tests.browser_fixtures import browser, live_server, live_world, page  # noqa: E402,F401
+    assert db_session.query(DictEntry).count() > 1000

@@ -9,21 +9,10 @@ from factory.alchemy import SQLAlchemyModelFactory
 
 from app.domain.identity import credit_code_check_char, id_number_check_char
 from app.extensions import db
-from app.models import (
-    Account,
-    College,
-    EducationLevel,
-    Employer,
-    Favorite,
-    Gender,
-    Major,
-    Role,
-    School,
-    SourceStatus,
-    Student,
-    VerificationStatus,
-)
+from app.models import (Account, College, EducationLevel, Employer, Favorite, Gender, Major, Role,
+                        School, SourceStatus, Student, VerificationStatus)
 from app.services.accounts import hash_password
+
 
 TEST_PASSWORD = "Passw0rd!x"
 

@@ -11,10 +11,12 @@ from PIL import Image
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Employer, FlowEntry, Notification, RecipientType, SourceStatus, TrainingMode
+from app.models import (Employer, FlowEntry, Notification, RecipientType, SourceStatus,
+                        TrainingMode)
 from app.services import employers
 from tests.api_helpers import ApiClient
 from tests.factories import StudentFactory, valid_credit_code
+
 
 pytestmark = pytest.mark.usefixtures("empty_favourites")
 
@@ -153,8 +155,12 @@ def test_bad_evidence_is_refused_and_nothing_is_kept(client, pending_hr, upload_
 
 
 def test_evidence_must_be_multipart(client, pending_hr):
+    """JSON where a file upload is expected is the wrong media type (415); no body at all names
+    the missing file (400)."""
     answer = ApiClient(client, pending_hr).post("/employer/verification", {"licence": "x"})
-    assert answer.status_code == 400 and "licence" in answer.get_json()["error"]["fields"]
+    assert answer.status_code == 415 and answer.get_json()["error"]["code"] == "UNSUPPORTED_MEDIA_TYPE"
+    empty = ApiClient(client, pending_hr).post("/employer/verification")
+    assert empty.status_code == 400 and "licence" in empty.get_json()["error"]["fields"]
 
 
 def test_a_verified_employer_does_not_resubmit(client, world):
@@ -196,18 +202,20 @@ def test_search_needs_all_four_fields(world, client, missing):
     assert answer.status_code == 400 and missing in answer.get_json()["error"]["fields"]
 
 
-def test_search_is_rate_limited_per_user(world, client):
-    """After 30 searches in a minute, is the 31st refused with 429 and Retry-After, while a
-    colleague can still search and the limit lifts in the next minute?"""
+def test_search_is_rate_limited_per_employer(world, client):
+    """After 30 searches in a minute, is the 31st refused with 429 and Retry-After — for a
+    colleague of the same employer too (one budget per employer), not for another employer —
+    and does the limit lift a minute after the first search?"""
     hr = ApiClient(client, world.hr)
     query = search_query(world.student, world.student.phone)
     with time_machine.travel("2026-03-02 10:00:05 +0800", tick=False) as traveller:
         assert all(hr.get(query).status_code == 200 for _ in range(30))
         limited = hr.get(query)
         assert limited.status_code == 429 and limited.get_json()["error"]["code"] == "RATE_LIMITED"
-        assert limited.headers["Retry-After"] == "55"
-        assert ApiClient(client, world.hr2).get(query).status_code == 200
-        traveller.shift(60)
+        assert limited.headers["Retry-After"] == "60"
+        assert ApiClient(client, world.hr2).get(query).status_code == 429
+        assert ApiClient(client, world.other_hr).get(query).status_code == 200
+        traveller.shift(61)
         assert hr.get(query).status_code == 200
 
 

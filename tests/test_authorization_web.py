@@ -150,7 +150,8 @@ def test_the_matrix_has_the_review_pages():
 
 
 @pytest.mark.parametrize(("rule", "method", "endpoint", "caller"), MATRIX)
-def test_web_authorisation_matrix(app, world, db_session, tmp_path, monkeypatch, rule, method, endpoint, caller):
+def test_web_authorisation_matrix(app, world, db_session, tmp_path, monkeypatch, rule, method, endpoint,
+                                  caller):
     monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path / "uploads"))
     monkeypatch.setitem(app.config, "WORK_RESULT_DIR", str(tmp_path / "results"))
     invitation_id, termination_id = termination_in_college_review(world)

@@ -30,7 +30,8 @@ def _demo(db):
     from tests.factories import add_favorites
 
     create_demo_data(student_count=60)
-    accounts = {a.username: a for a in db.session.scalars(select(Account).where(Account.username.is_not(None)))}
+    accounts = {a.username: a
+                for a in db.session.scalars(select(Account).where(Account.username.is_not(None)))}
     students = list(db.session.scalars(select(Student).where(
         Student.source_status == "approved", Student.training_mode == "non_directed")
         .order_by(Student.college_id, Student.student_no)))

@@ -17,15 +17,8 @@ from sqlalchemy import func, select
 
 from app.domain.actors import Actor
 from app.domain.errors import Conflict
-from app.models import (
-    ActiveDestination,
-    AgreementCounter,
-    FlowEntry,
-    Invitation,
-    InvitationState,
-    ReviewLevels,
-    Role,
-)
+from app.models import (ActiveDestination, AgreementCounter, FlowEntry, Invitation,
+                        InvitationState, ReviewLevels, Role)
 from app.services import invitations, responses, reviews
 from tests.api_helpers import ApiClient
 from tests.conftest import World
@@ -268,3 +261,124 @@ def test_double_tap_with_one_idempotency_key_accepts_once(app, committing_db):
     states = set(committing_db.session.scalars(select(Invitation.state).where(
         Invitation.id.in_(invitation_ids))).all())
     assert states == {InvitationState.COLLEGE_REVIEW}
+
+
+ROUNDS = 4  # each race repeated on fresh rows: the interleavings differ from round to round
+
+
+def _answer(result: tuple[str, Any]) -> str:
+    kind, value = result
+    if kind == "ok":
+        return "ok"
+    if isinstance(value, Conflict):
+        return value.code
+    return f"{type(value).__name__}: {str(value)[:200]}"
+
+
+def test_accept_racing_a_modification_ends_cleanly(app, committing_db):
+    """The student accepts revision 1 at the instant the employer modifies the letter. Under the
+    row lock one of two clean stories happens: accept first (the modification then waits for the
+    student as revision 2), or modify first (the accept of a stale revision is refused). Never a
+    CONCURRENT_UPDATE, never terms the student did not see."""
+    world = World()
+    students = [StudentFactory(major=world.major) for _ in range(ROUNDS)]
+    accounts = [student_account(s) for s in students]
+    add_favorites(world.employer, *students)
+    committing_db.session.commit()
+    hr = world.actor(world.hr)
+    for student, account in zip(students, accounts):
+        inv_id = invite(world.hr, student)
+        student_actor = Actor.from_account(account)
+        fresh(committing_db)
+
+        def work(i: int, inv_id=inv_id, student_actor=student_actor):
+            if i == 0:
+                return responses.accept_invitation(student_actor, inv_id, revision=1, confirm=True).id
+            return invitations.modify_invitation(hr, inv_id, World.terms(position="高级工程师")).id
+
+        accept, modify = (_answer(r) for r in race(app, 2, work))
+        fresh(committing_db)
+        inv = committing_db.session.get(Invitation, inv_id)
+        assert modify == "ok", modify
+        if accept == "ok":
+            assert (inv.state, inv.accepted_revision_no, inv.pending_revision_no) == (
+                InvitationState.COLLEGE_REVIEW, 1, 2)
+        else:
+            assert accept == "STALE_REVISION", accept
+            assert (inv.state, inv.current_revision_no, inv.accepted_revision_no) == (
+                InvitationState.INVITED, 2, None)
+
+
+def test_two_school_reviewers_approving_at_once_number_it_once(app, committing_db):
+    """Two school reviewers press 审核通过 on the same agreement at once: one approves it with the
+    next number, the other is told it is no longer waiting (INVALID_STATE) — no second number is
+    drawn, no CONCURRENT_UPDATE."""
+    world = World()
+    world.school.review_levels = ReviewLevels.SCHOOL
+    second_reviewer = AccountFactory(role=Role.SCHOOL_REVIEWER, school_id=world.school.id)
+    students = [StudentFactory(major=world.major) for _ in range(ROUNDS)]
+    accounts = [student_account(s) for s in students]
+    add_favorites(world.employer, *students)
+    committing_db.session.commit()
+    reviewers = [world.actor(world.school_reviewer), Actor.from_account(second_reviewer)]
+    numbers = []
+    for student, account in zip(students, accounts):
+        inv_id = invite(world.hr, student)
+        responses.accept_invitation(Actor.from_account(account), inv_id, 1, True)
+        fresh(committing_db)
+        answers = sorted(_answer(r) for r in race(
+            app, 2, lambda i, inv_id=inv_id: reviews.approve_signing(reviewers[i], inv_id).agreement_no))
+        assert answers == ["INVALID_STATE", "ok"], answers
+        fresh(committing_db)
+        numbers.append(committing_db.session.get(Invitation, inv_id).agreement_no)
+    cohort, code = students[0].cohort, world.school.code
+    assert numbers == [f"1{cohort}{code}{seq:06d}" for seq in range(1, ROUNDS + 1)]
+
+
+def test_approval_racing_a_withdrawal_ends_cleanly(app, committing_db):
+    """The school withdraws an approval while another reviewer approves the same agreement (it is
+    effective): either the approval comes first and is refused (already effective) or the
+    withdrawal comes first and the re-approval keeps the number. Both stories are clean."""
+    world = World()
+    world.school.review_levels = ReviewLevels.SCHOOL
+    second_reviewer = AccountFactory(role=Role.SCHOOL_REVIEWER, school_id=world.school.id)
+    committing_db.session.commit()
+    inv_id = invite(world.hr, world.student)
+    responses.accept_invitation(world.actor(world.student_account), inv_id, 1, True)
+    withdrawer, approver = world.actor(world.school_reviewer), Actor.from_account(second_reviewer)
+    number = reviews.approve_signing(withdrawer, inv_id).agreement_no
+    fresh(committing_db)
+    from app.services import interventions
+
+    def work(i: int):  # actors made beforehand: no thread touches the main thread's session
+        if i == 0:
+            return interventions.withdraw_approval(withdrawer, inv_id, "复核").id
+        return reviews.approve_signing(approver, inv_id).id
+
+    withdraw, approve = (_answer(r) for r in race(app, 2, work))
+    assert withdraw == "ok" and approve in ("ok", "INVALID_STATE"), (withdraw, approve)
+    fresh(committing_db)
+    inv = committing_db.session.get(Invitation, inv_id)
+    expected = InvitationState.EFFECTIVE if approve == "ok" else InvitationState.SCHOOL_REVIEW
+    assert (inv.state, inv.agreement_no) == (expected, number)
+
+
+def test_a_stale_write_is_refused_by_the_version_column(app, committing_db):
+    """A copy of the agreement read before someone else's committed change cannot be written
+    back over it: the optimistic version column turns it into a 409 CONCURRENT_UPDATE."""
+    from app.services.unit import transactional
+
+    world = World()
+    committing_db.session.commit()
+    inv_id = invite(world.hr, world.student)
+    stale = committing_db.session.get(Invitation, inv_id)  # read, no lock (a list page, say)
+    with app.app_context():  # another request changes it and commits
+        responses.reject_invitation(world.actor(world.student_account), inv_id, "已有其他选择")
+
+    @transactional
+    def write_back():
+        stale.last_remark = "stale write"
+
+    with pytest.raises(Conflict) as exc:
+        write_back()
+    assert exc.value.code == "CONCURRENT_UPDATE"

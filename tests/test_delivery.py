@@ -16,17 +16,8 @@ from sqlalchemy import func, select
 from app.clock import to_china, utcnow
 from app.extensions import db, redis_ext
 from app.jobs import delivery as delivery_job
-from app.models import (
-    Delivery,
-    DeliveryStatus,
-    Notification,
-    OutboxMessage,
-    OutboxStatus,
-    RecipientType,
-    SubscribeGrant,
-    WechatApp,
-    WechatIdentity,
-)
+from app.models import (Delivery, DeliveryStatus, Notification, OutboxMessage, OutboxStatus,
+                        RecipientType, SubscribeGrant, WechatApp, WechatIdentity)
 from app.services import outbox as outbox_service
 from app.services.notify import notify
 from tests.api_helpers import ApiClient, terms_json

@@ -23,8 +23,8 @@ from app import create_app
 from app.extensions import db, redis_ext
 from app.models import Delivery, DeliveryStatus, OutboxMessage, OutboxStatus, WechatApp, WechatIdentity
 from app.services.outbox import relay_due
-from tests import conftest as _conftest
 from tests.api_helpers import ApiClient, terms_json
+from tests import conftest as _conftest
 from tests.conftest import TEST_PII_KEY, TEST_REDIS_URL, World
 from tests.wechat_fixtures import *  # noqa: F401,F403
 from wechat.emulator import sent_messages

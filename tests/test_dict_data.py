@@ -40,7 +40,7 @@ def by_code(kind):
 @pytest.mark.parametrize("kind", EXPECTED_KINDS)
 def test_file_parses_and_has_shape(kind):
     doc = load(kind)
-    assert set(doc) == {"kind", "name", "entries"}
+    assert {"kind", "name", "entries"} <= set(doc) <= {"kind", "name", "source", "entries"}
     assert doc["kind"] == kind
     assert isinstance(doc["name"], str) and doc["name"].strip()
     assert isinstance(doc["entries"], list) and doc["entries"]
@@ -93,20 +93,29 @@ def test_region_provinces():
 
 
 def test_region_children():
+    """Three levels: provinces, prefectures (…00), counties; a municipality's districts hang
+    directly under it, as the three-level pickers of the seeds show them."""
     regs = entries("region")
+    by_code = {e["code"]: e for e in regs}
     for e in regs:
         if e["parent"] is None:
             continue
         assert len(e["code"]) == 6 and e["code"].isdigit(), e
-        assert e["code"].endswith("00") and not e["code"].endswith("0000"), e
+        assert not e["code"].endswith("0000"), e
         assert e["code"][:2] == e["parent"][:2], e
+        if e["extra"]["level"] == "county":
+            assert by_code[e["parent"]]["extra"]["level"] in ("prefecture", "province"), e
+        else:
+            assert e["code"].endswith("00"), e
     children = {e["code"]: e["name"] for e in regs if e["parent"] is not None}
     assert children["440300"] == "深圳市"
     assert children["540600"] == "那曲市"
+    assert children["430104"] == "岳麓区"
     assert "371200" not in children  # 莱芜市 merged into 济南市 in 2019
-    # municipalities are listed without children
+    assert not [c for c in children if c.startswith("3712")]
     for muni in ("110000", "120000", "310000", "500000"):
-        assert not [e for e in regs if e["parent"] == muni]
+        districts = [e for e in regs if e["parent"] == muni]
+        assert districts and all(e["extra"]["level"] == "county" for e in districts)
 
 
 def test_industry_structure():

@@ -11,20 +11,12 @@ from werkzeug.datastructures import FileStorage
 
 from app.domain.errors import Conflict, Forbidden, InvalidInput
 from app.extensions import db
-from app.models import (
-    Account,
-    Employer,
-    FlowEntry,
-    Notification,
-    RecipientType,
-    RecordStatus,
-    SourceStatus,
-    TrainingMode,
-    VerificationStatus,
-)
+from app.models import (Account, Employer, FlowEntry, Notification, RecipientType, RecordStatus,
+                        SourceStatus, TrainingMode, VerificationStatus)
 from app.services import employers, search, uploads
 from app.services.favorites import import_favorites
 from tests.factories import EmployerFactory, StudentFactory, valid_credit_code
+
 
 pytestmark = pytest.mark.usefixtures("empty_favourites")
 

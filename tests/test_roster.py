@@ -13,7 +13,8 @@ from app.models import EducationLevel, Gender, SourceStatus, Student, TrainingMo
 from app.pii import lookup_hash
 from app.services import roster
 from app.services.roster import HEADERS, RosterError, import_roster, roster_template_bytes
-from tests.factories import CollegeFactory, MajorFactory, SchoolFactory, StudentFactory, valid_id_number
+from tests.factories import (CollegeFactory, MajorFactory, SchoolFactory, StudentFactory,
+                             valid_id_number)
 
 
 def xlsx(rows: list[list], header: tuple | list = HEADERS) -> bytes:
@@ -33,7 +34,8 @@ def row(n: int, **overrides) -> list:
     values = {"学号": f"2022{n:06d}", "姓名": f"学生{n}", "性别": "", "身份证号": valid_id_number(n),
               "学院": "计算机学院", "专业": "软件工程", "班级": "软件2201", "毕业年度": "2026",
               "学历": "本科", "培养方式": "", "手机号": f"139{n:08d}",
-              "邮箱": f"s{n}@example.edu.cn", "通讯地址": "北京市海淀区学院路1号"}
+              "邮箱": f"s{n}@example.edu.cn", "通讯地址": "北京市海淀区学院路1号",
+              "生源状态": "已审核", "网签开放": "", "不开放原因": ""}
     values.update(overrides)
     return [values[h] for h in HEADERS]
 
@@ -260,3 +262,23 @@ def test_two_thousand_rows_import_quickly(db_session, school):
     assert student_count(db_session) >= 2000
     assert elapsed < 10, f"2,000 rows took {elapsed:.1f}s"
     print(f"2,000-row roster imported in {elapsed:.2f}s")
+
+
+def test_source_status_and_signing_open_come_from_the_file(db_session, school):
+    """Does the roster say whose 生源 is reviewed and who may sign, instead of opening everyone?"""
+    report = import_roster("10001", xlsx([
+        row(1), row(2, 生源状态=""), row(3, 生源状态="未通过"),
+        row(4, 网签开放="否", 不开放原因="定向协议待核实"), row(5, 网签开放="是", 不开放原因="忽略")]))
+    assert report.problems == [] and report.imported == 5
+    by_no = {s.student_no[-1]: s for s in db_session.scalars(select(Student).where(Student.school_id == school.id))}
+    assert by_no["1"].source_status == SourceStatus.APPROVED and by_no["1"].signing_open
+    assert by_no["2"].source_status == SourceStatus.PENDING  # blank: not yet reviewed
+    assert by_no["3"].source_status == SourceStatus.REJECTED
+    assert not by_no["4"].signing_open and by_no["4"].signing_closed_reason == "定向协议待核实"
+    assert by_no["5"].signing_open and by_no["5"].signing_closed_reason is None
+
+
+@pytest.mark.parametrize("overrides,column", [({"生源状态": "已上报"}, "生源状态"), ({"网签开放": "暂缓"}, "网签开放")])
+def test_unknown_source_or_open_values_are_row_problems(db_session, school, overrides, column):
+    report = import_roster("10001", xlsx([row(1, **overrides)]))
+    assert [(p.row, p.column) for p in report.problems] == [(2, column)]

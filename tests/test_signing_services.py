@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from app.clock import utcnow
 from app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.models import ActiveDestination, Notification, OutboxMessage, ReviewLevels, TrainingMode
+from app.models import (ActiveDestination, Notification, OutboxMessage, ReviewLevels,
+                        TrainingMode)
 from app.services import invitations, responses, reviews
 from app.services.flow import verify_flow_log
 
@@ -156,6 +157,49 @@ def test_tampered_flow_entry_is_reported(world, db_session):
     assert breaks and breaks[0].problem.startswith("记录内容与哈希不符")
 
 
+@pytest.mark.parametrize("rehash_key", [None, b"guessed-key"])
+def test_a_changed_and_rehashed_entry_is_still_reported(world, db_session, rehash_key):
+    """Someone with database access edits an entry and recomputes its hash and the hashes after
+    it (plain SHA-256, or an HMAC with a wrong key): without FLOW_LOG_KEY the chain still breaks."""
+    import hashlib
+    import hmac
+
+    from app.models import FlowEntry
+    from app.services import flow
+
+    inv_id = invite(world)
+    responses.accept_invitation(world.actor(world.student_account), inv_id, 1, True)
+    entries = db_session.scalars(select(FlowEntry).where(FlowEntry.subject_id == inv_id)
+                                 .order_by(FlowEntry.seq)).all()
+    entries[0].remark = "篡改"
+    previous = flow.GENESIS
+    for entry in entries:  # re-chain the whole record, as a careful forger would
+        entry.prev_hash = previous
+        payload = flow._payload(entry).encode()
+        entry.hash = (hashlib.sha256(payload).hexdigest() if rehash_key is None
+                      else hmac.new(rehash_key, payload, hashlib.sha256).hexdigest())
+        previous = entry.hash
+    db_session.flush()
+    _, breaks = verify_flow_log()
+    assert {b.seq for b in breaks if b.subject_id == inv_id} == {1, 2}
+
+
+def test_a_small_batch_still_checks_every_chain(world, db_session):
+    """Paging through the log in batches smaller than a chain must not skip chains: a change in
+    the last record is found with a batch of 2."""
+    from app.models import FlowEntry
+
+    ids = [invite(world, student) for student in (world.student, world.student2, world.other_college_student)]
+    for inv_id, account in zip(ids, (world.student_account, world.student2_account)):
+        responses.accept_invitation(world.actor(account), inv_id, 1, True)
+    total = db_session.query(FlowEntry).count()
+    last = db_session.scalars(select(FlowEntry).where(FlowEntry.subject_id == ids[-1])).first()
+    last.remark = "篡改"
+    db_session.flush()
+    checked, breaks = verify_flow_log(batch=2)
+    assert checked == total and [(b.subject_id, b.seq) for b in breaks] == [(ids[-1], 1)]
+
+
 def test_verify_flow_log_command(world, runner, db_session):
     """Does `flask verify-flow-log` pass an intact log and fail loudly on a deleted entry?"""
     from sqlalchemy import delete
@@ -223,3 +267,84 @@ def test_declining_a_modification_keeps_the_accepted_terms(world):
     from app.services.signing_flow import current_revision
 
     assert current_revision(inv).terms["position"] == "软件工程师"
+
+
+def test_the_sweep_expires_every_due_letter_with_a_batch_smaller_than_them(world, db_session):
+    """Bounded batches must still reach every due letter (a loop that stops after one batch
+    would leave two of these open), and leave the letters not yet due alone."""
+    from app.models import Invitation
+
+    due = [invite(world, student=s) for s in (world.student, world.student2, world.other_college_student)]
+    with time_machine.travel(utcnow() + timedelta(days=10), tick=False):
+        later = invite(world, student=world.student, hr=world.other_hr)
+        assert invitations.expire_due(batch_size=1) == 3
+    states = {i: db_session.get(Invitation, i).state.value for i in (*due, later)}
+    assert states == {**{i: "expired" for i in due}, later: "invited"}
+
+
+@pytest.mark.parametrize("offset,reminded", [
+    (timedelta(hours=24), True),  # exactly 24 h before: inside the window
+    (timedelta(hours=24, seconds=1), False),  # a second earlier: not yet
+    (timedelta(seconds=1), True),  # the last second
+    (timedelta(0), False),  # at the deadline the letter is dead, no reminder
+])
+def test_reminder_window_edges(world, db_session, offset, reminded):
+    from app.models import Invitation
+
+    inv_id = invite(world)
+    deadline = db_session.get(Invitation, inv_id).deadline_at
+    with time_machine.travel(deadline - offset, tick=False):
+        assert invitations.send_due_reminders() == int(reminded)
+
+
+def test_modifying_after_the_deadline_is_refused(world, db_session):
+    """An unanswered letter past its deadline is dead: it cannot be revived by a modification."""
+    from app.models import Invitation
+
+    inv_id = invite(world)
+    with time_machine.travel(db_session.get(Invitation, inv_id).deadline_at, tick=False):
+        with pytest.raises(Conflict) as exc:
+            invitations.modify_invitation(world.actor(world.hr), inv_id, world.terms(position="架构师"))
+    assert exc.value.code == "INVITATION_EXPIRED"
+    assert db_session.get(Invitation, inv_id).current_revision_no == 1
+
+
+def test_a_directed_student_cannot_be_invited(world, db_session):
+    from app.models import TrainingMode
+
+    world.student.training_mode = TrainingMode.DIRECTED
+    db_session.commit()
+    result = invitations.send_invitations(world.actor(world.hr), [world.student.id], world.terms())[0]
+    assert (result.ok, result.code) == (False, "DIRECTED_STUDENT")
+
+
+def test_void_and_withdrawal_are_refused_while_a_termination_is_in_flight(world, db_session):
+    from app.services import interventions, terminations
+
+    inv_id = invite(world)
+    responses.accept_invitation(world.actor(world.student_account), inv_id, 1, True)
+    reviews.approve_signing(world.actor(world.college_reviewer), inv_id)
+    reviews.approve_signing(world.actor(world.school_reviewer), inv_id)
+    terminations.request_termination(world.actor(world.student_account), inv_id, "个人原因", True)
+    for action in (interventions.void_agreement, interventions.withdraw_approval):
+        with pytest.raises(Conflict) as exc:
+            action(world.actor(world.school_reviewer), inv_id, "材料不实")
+        assert exc.value.code == "TERMINATION_IN_FLIGHT"
+
+
+def test_the_home_counts_open_letters_only(world, client, db_session):
+    """An expired letter (even before the sweep) is not an open invitation on the student's home."""
+    from app.models import Invitation
+    from tests.api_helpers import ApiClient
+
+    first = invite(world)
+    student = ApiClient(client, world.student_account)
+    assert student.get("/student/home").get_json()["open_invitations"] == 1
+    deadline = db_session.get(Invitation, first).deadline_at
+    with time_machine.travel(deadline - timedelta(days=1), tick=False):
+        invite(world, hr=world.other_hr)
+    with time_machine.travel(deadline, tick=False):
+        home = student.get("/student/home").get_json()
+        listing = student.get("/student/invitations?status=open").get_json()["items"]
+    assert home["open_invitations"] == 1 and len(listing) == 1
+

@@ -85,8 +85,8 @@ def test_code_is_valid_for_ten_minutes(sms_app, redis_client):
 
 
 def test_phone_limits_one_a_minute_five_an_hour_ten_a_day(sms_app):
-    """Are sends to one phone held to 1/min, 5/hour and 10/day, each with a Retry-After to the
-    end of its window?"""
+    """Are sends to one phone held to 1/min, 5/hour and 10/day as moving windows, each refusal
+    with a Retry-After until the oldest send leaves its window?"""
     start = utcnow().replace(hour=1, minute=0, second=0, microsecond=0)  # 09:00 in Shanghai
     with time_machine.travel(start, tick=False) as clock:
         sms.issue_code("test", "p", PHONE, None)
@@ -94,19 +94,35 @@ def test_phone_limits_one_a_minute_five_an_hour_ten_a_day(sms_app):
             sms.issue_code("test", "p", PHONE, None)
         assert minute.value.retry_after == 60
         for _ in range(4):
-            clock.shift(timedelta(minutes=1))
+            clock.shift(timedelta(seconds=61))
             sms.issue_code("test", "p", PHONE, None)
-        clock.shift(timedelta(minutes=1))
+        clock.shift(timedelta(seconds=61))  # 5 sends in the last 5 min 5 s
         with pytest.raises(sms.RateLimited) as hour:
             sms.issue_code("test", "p", PHONE, None)
-        assert hour.value.retry_after == 55 * 60
-        for _ in range(5):
+        assert hour.value.retry_after == 3600 - 5 * 61
+        clock.shift(timedelta(seconds=hour.value.retry_after + 1))
+        sms.issue_code("test", "p", PHONE, None)
+        for _ in range(4):
             clock.shift(timedelta(hours=1))
             sms.issue_code("test", "p", PHONE, None)
         clock.shift(timedelta(hours=1))
         with pytest.raises(sms.RateLimited) as day:
             sms.issue_code("test", "p", PHONE, None)
-    assert day.value.retry_after > 3600  # until midnight in Shanghai
+    assert day.value.retry_after == 18 * 3600 - 1  # the first send of the 10 leaves the 24 h window
+
+
+def test_one_a_minute_holds_across_a_minute_boundary(sms_app):
+    """Can two codes reach one phone 1 second apart when that second crosses a minute boundary
+    (a fixed per-minute counter would let the second through)?"""
+    start = utcnow().replace(hour=1, minute=0, second=59, microsecond=500_000)
+    with time_machine.travel(start, tick=False) as clock:
+        sms.issue_code("test", "b", PHONE, None)
+        clock.shift(timedelta(seconds=1))  # 09:01:00.5, a new calendar minute
+        with pytest.raises(sms.RateLimited) as refused:
+            sms.issue_code("test", "b", PHONE, None)
+        assert refused.value.retry_after == 59
+        clock.shift(timedelta(seconds=60))
+        sms.issue_code("test", "b", PHONE, None)
 
 
 def test_ip_limit_covers_many_phones(sms_app, monkeypatch):
@@ -127,7 +143,7 @@ def test_a_refused_send_does_not_use_up_the_longer_windows(sms_app):
             with pytest.raises(sms.RateLimited):
                 sms.issue_code("test", "w", PHONE, None)
         for _ in range(4):  # the hour still has its 4 remaining sends
-            clock.shift(timedelta(minutes=1))
+            clock.shift(timedelta(seconds=61))
             sms.issue_code("test", "w", PHONE, None)
 
 

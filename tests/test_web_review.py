@@ -158,7 +158,8 @@ def test_reject_needs_a_reason_and_shows_the_warning(client, world, db_session):
     page = text(client.get(f"/review/signings/{invitation_id}"))
     assert "欺诈、虚假签约、信息不实" in page
     response = post_form(client, f"/review/signings/{invitation_id}", {"action": "reject", "reason": "  "})
-    assert response.status_code == 303 and response.headers["Location"].endswith(f"/review/signings/{invitation_id}")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/review/signings/{invitation_id}")
     assert "请填写原因" in text(client.get(response.headers["Location"]))
     assert db_session.get(Invitation, invitation_id).state.value == "college_review"
     post_form(client, f"/review/signings/{invitation_id}", {"action": "reject", "reason": "信息不实"})
@@ -239,7 +240,8 @@ def test_forced_termination_with_evidence(client, world, db_session, app, tmp_pa
     assert logged_in(app, world.other_college_reviewer).get(url).status_code == 404
 
 
-def test_invalid_evidence_is_refused_and_nothing_changes(client, world, db_session, app, tmp_path, monkeypatch):
+def test_invalid_evidence_is_refused_and_nothing_changes(client, world, db_session, app, tmp_path,
+                                                         monkeypatch):
     monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path))
     invitation_id = effective(world)
     web_login(client, world.school_reviewer)
@@ -329,7 +331,8 @@ def test_queue_and_detail_query_counts_do_not_grow_with_rows(client, world, db_s
     db_session.expire_all()
     with count_queries() as large:
         assert client.get("/review/signings?status=all").status_code == 200
-    assert len(small) == len(large) <= 12, large  # 7 today: account, session school, ids, rows, names ×2, tab counts
+    # 8 today: account, school's limit, page ids, page rows, college and major names ×2, tab counts
+    assert len(small) == len(large) <= 12, large
 
     db_session.expire_all()
     with count_queries() as short:
@@ -389,7 +392,8 @@ def test_items_past_the_service_level_are_counted_and_coloured(client, world, db
         web_login(client, world.college_reviewer)
         home = text(client.get("/"))
         assert re.search(r'data-count="signings-overdue">\s*<div class="card-body">\s*'
-                         r'<div class="wq-card-label">签约审核已超时</div>\s*<div class="wq-card-value">1<', home)
+                         r'<div class="wq-card-label">签约审核已超时</div>\s*'
+                         r'<div class="wq-card-value">1<', home)
         queue = text(client.get("/review/signings"))
         assert f'<tr class="wq-overdue" data-id="{old}">' in queue
         assert f'<tr class="" data-id="{new}">' in queue and "4个工作日（超时）" in queue
@@ -529,7 +533,8 @@ def test_employer_verification(client, world, db_session, pending_employer):
     post_form(client, f"/review/employers/{pending_employer.id}", {"decision": "approve"})
     assert db_session.get(Employer, pending_employer.id).verification_status.value == "approved"
     told = db_session.scalar(select(Notification).where(
-        Notification.recipient_type == RecipientType.EMPLOYER, Notification.recipient_id == pending_employer.id,
+        Notification.recipient_type == RecipientType.EMPLOYER,
+        Notification.recipient_id == pending_employer.id,
         Notification.event == "employer_verified"))
     assert told is not None
 

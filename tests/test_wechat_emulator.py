@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+
 from flask import Flask
 
 import wechat

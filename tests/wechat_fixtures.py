@@ -18,7 +18,7 @@ from tests import conftest as _conftest
 from wechat import hooks
 from wechat.clients import reset_clients
 
-__all__ = ["emu_app", "emu", "live_app", "live", "scan_calls", "sign"]
+__all__ = ["emu_app", "emu", "live_app", "live", "scan_calls", "sign", "wx"]
 
 
 def _emulator_app(app: Flask, **wechat) -> Flask:
@@ -70,6 +70,20 @@ def live(live_app: Flask, redis_client) -> Iterator[Flask]:
         reset_clients()
         yield live_app
         reset_clients()
+
+
+@pytest.fixture
+def wx(emu_app: Flask, live_app: Flask, db_session, redis_client):
+    """The emulator-enabled app (in-process, on the test's rolled-back session), calling WeChat
+    at the live emulator server over HTTP."""
+    saved = dict(emu_app.config["WECHAT"])
+    base = live_app.config["WECHAT"]["API_BASE"]
+    emu_app.config["WECHAT"].update(API_BASE=base, MP_BASE=base, OPEN_BASE=base)
+    with emu_app.app_context():
+        reset_clients()
+        yield emu_app.test_client()
+        reset_clients()
+    emu_app.config["WECHAT"].update(saved)
 
 
 @pytest.fixture

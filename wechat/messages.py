@@ -125,16 +125,6 @@ def _merged(event: str, base: dict[str, Any] | None, entry: Any) -> dict[str, An
     return merged
 
 
-def templates(settings: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The effective mapping: the defaults, each event's entry overridden by WECHAT.TEMPLATES.
-    (Read-only: the defaults are shared, not copied.)"""
-    configured = settings.get("TEMPLATES") or {}
-    merged = dict(DEFAULT_TEMPLATES)
-    for event, entry in configured.items():
-        merged[event] = _merged(event, DEFAULT_TEMPLATES.get(event), entry)
-    return merged
-
-
 def template_for(settings: dict[str, Any], event: str, channel: str) -> dict[str, Any] | None:
     """{"template_id", "fields"} of an event on a channel, or None when none is configured."""
     configured = (settings.get("TEMPLATES") or {}).get(event)

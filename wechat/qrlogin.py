@@ -19,11 +19,11 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from wechatpy.exceptions import WeChatClientException
 
-from app.domain.errors import Conflict, DomainError
+from app.domain.errors import Conflict, DomainError, RateLimited
 from app.extensions import db, redis_ext
 from app.models import Account
 from app.models.wechat import WechatApp, WechatIdentity
-from app.services import binding, qrlogin, sms
+from app.services import binding, qrlogin, ratelimit
 from wechat.clients import official_oauth
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,8 @@ def _callback_url() -> str:
 
 
 def _authorize(record: dict):
-    sms.hit([sms.Limit("oauth-start-ip", request.remote_addr or "-", 60, 30)], "操作过于频繁，请稍后再试")
+    ratelimit.hit([ratelimit.Limit("oauth-start-ip", request.remote_addr or "-", 60, 30)],
+                  "操作过于频繁，请稍后再试")
     state = secrets.token_urlsafe(24)
     redis_ext.client.set(STATE_PREFIX + state, json.dumps(record), ex=STATE_TTL)
     oauth = official_oauth(_callback_url(), scope="snsapi_base", state=state)
@@ -71,7 +72,7 @@ def oauth_start():
         return _page("链接不正确", "跳转地址不合法。", 400)
     try:
         return _authorize({"next": target})
-    except sms.RateLimited as exc:
+    except RateLimited as exc:
         return _page("操作过于频繁", exc.message, 429)
 
 
@@ -116,7 +117,7 @@ def qr_page(ticket: str):
     try:
         qrlogin.peek(ticket)
         return _authorize({"ticket": ticket, "next": url_for("web_login.done")})
-    except sms.RateLimited as exc:
+    except RateLimited as exc:
         return _page("操作过于频繁", exc.message, 429)
     except DomainError as exc:
         return _page("二维码已过期", exc.message, 404)

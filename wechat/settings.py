@@ -99,3 +99,14 @@ def apply_defaults(app: Flask) -> None:
         raise RuntimeError("WECHAT.OFFICIAL.AES_KEY (EncodingAESKey) must be 43 characters")
     if app.config["ENV"] == "production" and official["ENCRYPT_MODE"] != "safe":
         raise RuntimeError("production requires WECHAT.OFFICIAL.ENCRYPT_MODE = \"safe\"")
+
+
+def emulator_unreachable_hint(config: dict[str, Any]) -> str | None:
+    """In development with the emulator mounted, what to say when it cannot be reached: the app
+    calls its own emulator over HTTP at API_BASE, which must be the address it is served on."""
+    settings = config.get("WECHAT") or {}
+    if config.get("ENV") == "production" or not settings.get("EMULATOR"):
+        return None
+    return (f"无法连接微信模拟器 {settings.get('API_BASE')}（开发环境）：请确认本服务正运行在该地址。"
+            "用 make run PORT=端口 启动会自动指向所用端口；直接运行 flask run 时请设置 "
+            "WQ_WECHAT__API_BASE=http://主机:端口/_emulator")

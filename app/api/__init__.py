@@ -6,10 +6,9 @@ OpenAPI document served at /api/v1/openapi.json.
 from __future__ import annotations
 
 from flask import Blueprint, Flask, jsonify, request
-from spectree import SpecTree
 
 from app.api import errors
-from app.api.conventions import etag_response
+from app.api.conventions import GuardedSpecTree, etag_response
 from app.api.schemas_common import ErrorEnvelope
 from app.domain.errors import InvalidInput
 
@@ -44,7 +43,7 @@ def _chinese(err: dict) -> str:
     return "格式不正确"
 
 
-spec = SpecTree("flask", title="网签 mini-program API", version="1.0.0", path="docs",
+spec = GuardedSpecTree("flask", title="网签 mini-program API", version="1.0.0", path="docs",
                 before=_validation_failed, validation_error_status=400,
                 validation_error_model=ErrorEnvelope, annotations=True,
                 naming_strategy=lambda model: model.__name__)
@@ -85,7 +84,8 @@ def init_app(app: Flask) -> None:
         from app.api.testing import bp as testing_bp
 
         app.register_blueprint(testing_bp)
-    spec.register(app)
+    if app.config.get("API_DOCS"):  # Swagger UI / ReDoc under /docs/: off unless configured on
+        spec.register(app)
 
     @app.errorhandler(404)
     def _not_found(exc):

@@ -1,21 +1,137 @@
-"""Mobile conventions: cursor pagination, ETag/304, Idempotency-Key (API.md "Conventions")."""
+"""Mobile conventions: request bodies, cursor pagination, ETag/304, Idempotency-Key, attachments
+(API.md "Conventions")."""
 from __future__ import annotations
 
 import base64
 import functools
 import hashlib
+import inspect
 import json
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from flask import Response, g, request
+from spectree import SpecTree
 from sqlalchemy import Select
+from werkzeug.exceptions import BadRequest
 
 from app.domain.errors import DomainError, InvalidInput
+from app.domain.text import text_problem
 from app.extensions import db, redis_ext
 
 MAX_LIMIT = 100
 IDEMPOTENCY_TTL = 24 * 3600
+MAX_CURSOR = 2**63 - 1  # ids are BIGINT
+MAX_JSON_DEPTH = 16  # our deepest body (letter terms → archive) is 3
+FORM_MIMETYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+class UnsupportedMediaType(DomainError):
+    kind = "unsupported"
+
+
+# -- request bodies -----------------------------------------------------------------------------
+
+class GuardedSpecTree(SpecTree):
+    """SpecTree whose validated views first check the request body's type and shape.
+
+    spectree hands a JSON view ``json=None`` when the body is a form (and the view then fails),
+    and Flask's JSON parser lets a RecursionError through for a deeply nested document: both
+    were 500s. The guard runs inside the view's own wrappers, so log-in and role checks still
+    answer before anything about the body is said.
+    """
+
+    def validate(self, *args: Any, **kwargs: Any) -> Callable:
+        def apply(func: Callable) -> Callable:
+            params = inspect.signature(func).parameters
+            body = ("json" if kwargs.get("json") is not None or "json" in params
+                    else "form" if kwargs.get("form") is not None or "form" in params else None)
+            if body and kwargs.get("resp") is not None:  # documented: a body of the wrong type
+                from app.api.schemas_common import ErrorEnvelope
+
+                kwargs["resp"].add_model(415, ErrorEnvelope, replace=False)
+            validated = super(GuardedSpecTree, self).validate(*args, **kwargs)(func)
+
+            @functools.wraps(validated)
+            def guarded(*a: Any, **kw: Any):
+                check_request(body)
+                return validated(*a, **kw)
+
+            guarded.request_body = body
+            return guarded
+
+        return apply
+
+
+def check_request(body: str | None) -> None:
+    """415 for a body of the wrong type; 400 for unparsable or absurdly nested JSON; 400 naming
+    the field for text with control or bidi characters (app.domain.text), in the body or the
+    query string."""
+    _check_text({k: v[0] if len(v) == 1 else v for k, v in request.args.lists()}, "")
+    has_body = request.method not in ("GET", "HEAD", "DELETE") and bool(request.get_data(cache=True))
+    if body == "json" and has_body:
+        if not request.is_json:
+            raise UnsupportedMediaType("UNSUPPORTED_MEDIA_TYPE",
+                                       "请以 JSON 格式提交（Content-Type: application/json）")
+        try:
+            data = request.get_json()
+        except RecursionError:
+            raise InvalidInput("BAD_JSON", "JSON 嵌套层级过深") from None
+        except BadRequest:
+            raise InvalidInput("BAD_JSON", "请求内容不是有效的 JSON") from None
+        if _depth(data) > MAX_JSON_DEPTH:
+            raise InvalidInput("BAD_JSON", "JSON 嵌套层级过深")
+        _check_text(data, "")
+    elif body == "form" and has_body and request.mimetype not in FORM_MIMETYPES:
+        raise UnsupportedMediaType("UNSUPPORTED_MEDIA_TYPE", "请以表单（multipart/form-data）上传文件")
+    elif body == "form" and has_body:
+        _check_text({k: v[0] if len(v) == 1 else v for k, v in request.form.lists()}, "")
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of parsed JSON, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            deepest = max(deepest, depth)
+            if depth > MAX_JSON_DEPTH:
+                return depth
+            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
+
+
+def _check_text(value: Any, path: str) -> None:
+    """The text rule on every string (keys too) of a parsed body or query string."""
+    problems: dict[str, str] = {}
+    stack = [(value, path)]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, str):
+            if problem := text_problem(node):
+                problems[where or "body"] = problem
+        elif isinstance(node, dict):
+            for key, child in node.items():
+                name = f"{where}.{key}" if where else str(key)
+                if isinstance(key, str) and text_problem(key):
+                    problems[where or "body"] = text_problem(key)
+                stack.append((child, name))
+        elif isinstance(node, list):
+            stack.extend((child, f"{where}.{i}" if where else str(i)) for i, child in enumerate(node))
+    if problems:
+        raise InvalidInput("VALIDATION_FAILED", "提交的内容包含不允许的控制字符或文字方向控制符", problems)
+
+
+def attachment(filename: str) -> str:
+    """A Content-Disposition for a download with a Chinese name: an ASCII fallback plus the
+    RFC 5987 ``filename*`` (a raw non-ASCII header value cannot be sent by a WSGI server)."""
+    fallback = filename.encode("ascii", "ignore").decode().strip() or "download"
+    if "." in filename and "." not in fallback:
+        fallback = "download" + filename[filename.rindex("."):]
+    elif fallback.startswith("."):
+        fallback = "download" + fallback
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def encode_cursor(last_id: int) -> str:
@@ -29,7 +145,7 @@ def decode_cursor(cursor: str | None) -> int | None:
         value = int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
     except (ValueError, UnicodeDecodeError):
         raise InvalidInput("BAD_CURSOR", "分页参数无效", {"cursor": "分页参数无效"}) from None
-    if value < 1:
+    if not 1 <= value <= MAX_CURSOR:
         raise InvalidInput("BAD_CURSOR", "分页参数无效", {"cursor": "分页参数无效"})
     return value
 

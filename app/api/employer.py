@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.api import bp, spec
 from app.api.auth import current_actor, roles_required
-from app.api.conventions import idempotent, paginate
+from app.api.conventions import attachment, idempotent, paginate
 from app.api.schemas_common import ERRORS
 from app.api.schemas_signing import (InvitationCreate, InvitationDetail, InvitationList, Preview,
                                      PreviewBody, SendResults)
@@ -24,7 +24,9 @@ from app.services import employer_lists
 from app.services import invitations as invitation_service
 from app.services.employer_lists import EmployerFilter
 from app.services.flow import flow_of
-from app.services.signing_flow import accepted_revision, current_revision, load_for
+from app.services.terminations import may_request
+from app.services.signing_flow import (accepted_revision, allowed_actions, current_revision,
+                                       destinations_of, load_for, signed_elsewhere)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -84,11 +86,19 @@ class EmployerHome(BaseModel):
     unread_notifications: int
 
 
+def _allowed(invitation, actor) -> list[str]:
+    """The signing table's actions, and asking for a termination when its table allows it."""
+    return allowed_actions(invitation, actor) + (
+        ["request_termination"] if may_request(invitation, actor) else [])
+
+
 def _detail(invitation_id: int) -> dict:
     actor = current_actor()
     invitation = load_for(actor, invitation_id)
-    return invitation_detail(invitation, current_revision(invitation),
-                             flow_of("invitation", invitation.id), actor, accepted_revision(invitation))
+    elsewhere = signed_elsewhere(invitation, destinations_of({invitation.student_id}))
+    return invitation_detail(invitation, current_revision(invitation), flow_of("invitation", invitation.id),
+                             actor, _allowed(invitation, actor), accepted_revision(invitation),
+                             elsewhere)
 
 
 @bp.post("/employer/invitations")
@@ -121,8 +131,9 @@ def list_invitations(query: EmployerInvitationQuery):
     stmt = employer_lists.filtered(current_actor(), query.to_filter())
     items, next_cursor = paginate(stmt, Invitation.id, query.cursor, query.limit)
     revisions = _current_revisions(items)
-    return InvitationList(items=[invitation_summary(i, revisions[i.id]) for i in items],
-                          next_cursor=next_cursor)
+    destinations = destinations_of({i.student_id for i in items})
+    return InvitationList(items=[invitation_summary(i, revisions[i.id], signed_elsewhere(i, destinations))
+                                 for i in items], next_cursor=next_cursor)
 
 
 @bp.get("/employer/invitations/<int:invitation_id>")
@@ -179,5 +190,5 @@ def export_invitations(query: EmployerListFilter):
     with employer_lists.write_export(current_actor(), query.to_filter()) as out:
         body = out.read()
     response = FlaskResponse(body, mimetype=XLSX)
-    response.headers["Content-Disposition"] = "attachment; filename*=UTF-8''%E7%AD%BE%E7%BA%A6%E5%90%8D%E5%8D%95.xlsx"
+    response.headers["Content-Disposition"] = attachment("签约名单.xlsx")
     return response

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from flask import Response as FlaskResponse
+from flask import request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from spectree import Response
 from spectree.model_adapter.pydantic_adapter import BaseFile
@@ -11,7 +12,7 @@ from typing_extensions import Annotated
 
 from app.api import bp, spec
 from app.api.auth import current_actor, issue_token, roles_required
-from app.api.conventions import idempotent, paginate
+from app.api.conventions import attachment, idempotent, paginate
 from app.api.schemas_common import ERRORS, ErrorEnvelope, Id
 from app.clock import iso_china
 from app.domain.errors import InvalidInput
@@ -186,7 +187,8 @@ class AccountList(BaseModel):
                                                 HTTP_409=ErrorEnvelope), tags=["employer"])
 def register(json: RegisterBody):
     """单位注册: the employer (pending verification) and its first user account."""
-    employer, account = employers.register_employer(employers.Registration(**json.model_dump()))
+    employer, account = employers.register_employer(employers.Registration(**json.model_dump()),
+                                                    request.remote_addr)
     return Registered(employer_id=employer.id, verification_status=employer.verification_status.value,
                       token=issue_token(account.id))
 
@@ -219,7 +221,8 @@ def submit_verification(form: EvidenceForm):
     if form is None:
         raise InvalidInput("FILE_REQUIRED", "请以表单（multipart/form-data）上传营业执照扫描件",
                            {"licence": "请上传营业执照扫描件"})
-    employer = employers.submit_evidence(current_actor(), form.licence, form.authorisation)
+    employer = employers.submit_evidence(current_actor(), form.licence, form.authorisation,
+                                         request.remote_addr)
     return _verification(employer)
 
 
@@ -269,7 +272,7 @@ def remove_favorite(query: FavoriteBody):
 def favorites_template():
     """The Excel template for a batch import (学校代码, 毕业年度, 姓名, 手机号或身份证号)."""
     response = FlaskResponse(favorites.template_bytes(), mimetype=XLSX)
-    response.headers.set("Content-Disposition", "attachment", filename="收藏夹批量导入模板.xlsx")
+    response.headers["Content-Disposition"] = attachment("收藏夹批量导入模板.xlsx")
     return response
 
 
@@ -280,7 +283,7 @@ def favorites_template():
 def import_favorites(form: ImportForm):
     """Batch import from the template: matching rows are added, every row gets a result."""
     content = uploads.read_limited(form.file if form else None, favorites.MAX_IMPORT_BYTES,
-                                   "file", "Excel文件")
+                                   "file", "Excel文件", request.remote_addr)
     report = favorites.import_favorites(current_actor(), content)
     return ImportResult(added=report.added, existing=report.existing, failed=report.failed,
                         rows=[ImportRow(**r.__dict__) for r in report.rows])

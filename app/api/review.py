@@ -16,6 +16,8 @@ from app.api.conventions import MAX_LIMIT, idempotent
 from app.api.schemas_common import ERRORS, Id
 from app.clock import iso_china
 from app.domain import signing as signing_rules
+from app.domain.flow_labels import ACTION_LABELS
+from app.domain.flow_labels import state_label as flow_state_label
 from app.services import review_batch, review_detail, review_queue, reviews, terminations
 from app.services.review_queue import QueueFilter
 
@@ -232,11 +234,13 @@ class RevealOut(BaseModel):
 
 def _queue_out(page: review_queue.QueuePage) -> QueueOut:
     return QueueOut(items=[QueueItem(
-        id=r.id, invitation_id=r.invitation_id, agreement_no=r.agreement_no, agreement_status=r.agreement_status,
+        id=r.id, invitation_id=r.invitation_id, agreement_no=r.agreement_no,
+        agreement_status=r.agreement_status,
         state=r.state, student_no=r.student_no, student_name=r.student_name, college=r.college, major=r.major,
         employer_name=r.employer, last_action_at=iso_china(r.last_action_at), signing_review=r.signing_review,
         termination_review=r.termination_review, age_days=r.age, overdue=r.overdue, reason=r.reason,
-        initiated_by=r.initiated_by) for r in page.rows], next_cursor=page.next_cursor, sla_days=page.sla_days)
+        initiated_by=r.initiated_by) for r in page.rows],
+        next_cursor=page.next_cursor, sla_days=page.sla_days)
 
 
 def signing_out(d: review_detail.SigningDetail) -> SigningDetailOut:
@@ -260,8 +264,8 @@ def signing_out(d: review_detail.SigningDetail) -> SigningDetailOut:
         terms=d.revision.terms, labels=d.labels,
         evidence=[EvidenceRef(**item) for item in d.evidence],
         flow=[FlowOut(seq=f.seq, at=iso_china(f.created_at), actor=f.actor_name, action=f.action,
-                      action_label=signing_rules.ACTION_LABELS.get(f.action, f.action), state=f.to_state,
-                      state_label=signing_rules.STATE_LABELS.get(f.to_state or "", ""), remark=f.remark)
+                      action_label=ACTION_LABELS.get(f.action, f.action), state=f.to_state,
+                      state_label=flow_state_label(f.action, f.to_state), remark=f.remark)
               for f in d.flow],
         flow_chain_ok=d.chain.ok, flow_chain_problems=d.chain.problems,
         terminations=[TerminationSummary(id=t.id, state=t.state.value,
@@ -295,8 +299,10 @@ def review_home():
     return ReviewHome(role=actor.role, school=account.school.name,
                       college=account.college.name if account.college is not None else None,
                       sla_days=counts.sla_days, signings_waiting=counts.signings_waiting,
-                      signings_overdue=counts.signings_overdue, terminations_waiting=counts.terminations_waiting,
-                      terminations_overdue=counts.terminations_overdue, employers_pending=counts.employers_pending)
+                      signings_overdue=counts.signings_overdue,
+                      terminations_waiting=counts.terminations_waiting,
+                      terminations_overdue=counts.terminations_overdue,
+                      employers_pending=counts.employers_pending)
 
 
 @bp.get("/review/signings")
@@ -304,7 +310,8 @@ def review_home():
 @spec.validate(query=SigningQuery, resp=Response(HTTP_200=QueueOut, **ERRORS), tags=["review"])
 def review_signings(query: SigningQuery):
     """网上签约审核列表 (filters as the page; keyset cursor, newest last action first)."""
-    page = review_queue.signings_page(current_actor(), query.to_filter(query.status), query.cursor, query.limit)
+    page = review_queue.signings_page(current_actor(), query.to_filter(query.status), query.cursor,
+                                      query.limit)
     return _queue_out(page)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Literal, Optional
 
+from flask import request
 from pydantic import BaseModel, ConfigDict, Field
 from spectree import Response
 from spectree.model_adapter.pydantic_adapter import BaseFile
@@ -68,7 +69,7 @@ def review_force_terminate(invitation_id: int, form: ForceTerminateForm):
     # Not a form at all: still 404 outside the reviewer's reach, then "please confirm".
     confirm = form is not None and (form.confirm or "").strip().lower() in ("true", "1", "yes", "on")
     review_actions.force_terminate(actor, invitation_id, form.reason if form else None, confirm,
-                                   form.evidence if form else None)
+                                   form.evidence if form else None, request.remote_addr)
     return signing_out(review_detail.signing_detail(actor, invitation_id))
 
 

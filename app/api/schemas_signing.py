@@ -25,6 +25,8 @@ class InvitationSummary(BaseModel):
     agreement_no: Optional[str] = None
     revision: int
     revision_pending: bool
+    # The student holds a destination other than this one (seed 002 FAQ 3: the letter is read-only).
+    signed_elsewhere: bool = False
 
 
 class InvitationList(BaseModel):
@@ -56,7 +58,13 @@ class StudentPart(BaseModel):
     phone: Optional[str] = None
 
 
+SigningAction = Literal["accept", "reject", "modify", "accept_revision", "decline_revision", "approve",
+                        "withdraw_approval", "void", "invalidate", "force_terminate", "request_termination"]
+
+
 class InvitationDetail(InvitationSummary):
+    # What the caller may do now; a client shows exactly these and derives nothing itself.
+    allowed_actions: list[SigningAction]
     letter: str
     terms: dict[str, Any]
     employer: dict[str, Any]

@@ -3,23 +3,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.clock import iso_china
+from app.clock import iso_china, utcnow
 from app.domain import signing as rules
 from app.domain.actors import Actor
+from app.domain.flow_labels import ACTION_LABELS, state_label
 from app.models import FlowEntry, Invitation, InvitationRevision
 from app.pii import mask_id_number, mask_phone
 
 
 def display_state(invitation: Invitation) -> str:
     """An unanswered letter past its deadline reads as expired even before the sweep runs."""
-    from app.clock import utcnow
-
-    if invitation.state.value == rules.INVITED and utcnow() >= invitation.deadline_at:
+    if rules.is_overdue(invitation.state.value, invitation.deadline_at, utcnow()):
         return rules.EXPIRED
     return invitation.state.value
 
 
-def invitation_summary(invitation: Invitation, revision: InvitationRevision) -> dict[str, Any]:
+def invitation_summary(invitation: Invitation, revision: InvitationRevision,
+                       signed_elsewhere: bool = False) -> dict[str, Any]:
+    """signed_elsewhere: the student holds a destination other than this agreement."""
     state = display_state(invitation)
     return {
         "id": invitation.id,
@@ -33,6 +34,7 @@ def invitation_summary(invitation: Invitation, revision: InvitationRevision) -> 
         "agreement_no": invitation.agreement_no,
         "revision": invitation.current_revision_no,
         "revision_pending": invitation.pending_revision_no is not None,
+        "signed_elsewhere": signed_elsewhere,
     }
 
 
@@ -53,8 +55,8 @@ def student_view(student, viewer: Actor) -> dict[str, Any]:
 
 def flow_view(entries: list[FlowEntry]) -> list[dict[str, Any]]:
     return [{"at": iso_china(e.created_at), "actor": e.actor_name, "action": e.action,
-             "action_label": rules.ACTION_LABELS.get(e.action, e.action),
-             "state": e.to_state, "state_label": rules.STATE_LABELS.get(e.to_state or "", ""),
+             "action_label": ACTION_LABELS.get(e.action, e.action),
+             "state": e.to_state, "state_label": state_label(e.action, e.to_state),
              "remark": e.remark} for e in entries]
 
 
@@ -73,11 +75,14 @@ def code_labels(revision: InvitationRevision) -> dict[str, str]:
 
 
 def invitation_detail(invitation: Invitation, revision: InvitationRevision,
-                      flow: list[FlowEntry], viewer: Actor,
-                      accepted: InvitationRevision | None = None) -> dict[str, Any]:
-    """accepted: the terms already agreed, shown beside a modification awaiting the student."""
+                      flow: list[FlowEntry], viewer: Actor, allowed_actions: list[str],
+                      accepted: InvitationRevision | None = None,
+                      signed_elsewhere: bool = False) -> dict[str, Any]:
+    """accepted: the terms already agreed, shown beside a modification awaiting the student;
+    allowed_actions: what the viewer may do now (clients show exactly these buttons)."""
     return {
-        **invitation_summary(invitation, revision),
+        **invitation_summary(invitation, revision, signed_elsewhere),
+        "allowed_actions": allowed_actions,
         "letter": rules.letter_opening(invitation.student.name, revision.terms["position"],
                                        invitation.deadline_at),
         "terms": revision.terms,

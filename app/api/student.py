@@ -12,20 +12,31 @@ from app.api.schemas_signing import (AcceptBody, InvitationDetail, InvitationLis
                                      RevisionBody, StatusQuery, StudentHome, WaitingTermination)
 from app.api.serializers import invitation_detail, invitation_summary, student_view
 from app.clock import iso_china, utcnow
+from app.domain.signing import open_letter_condition
 from app.extensions import db
-from app.models import (ActiveDestination, Invitation, InvitationState, Notification, Party,
+from app.models import (ActiveDestination, Invitation, Notification, Party,
                         RecipientType, Termination, TerminationState)
 from app.services import responses
 from app.services.flow import flow_of
-from app.services.signing_flow import accepted_revision, current_revision, load_for
+from app.services.terminations import may_request
+from app.services.signing_flow import (accepted_revision, allowed_actions, current_revision,
+                                       destinations_of, load_for, signed_elsewhere)
 
+
+
+def _allowed(invitation, actor) -> list[str]:
+    """The signing table's actions, and asking for a termination when its table allows it."""
+    return allowed_actions(invitation, actor) + (
+        ["request_termination"] if may_request(invitation, actor) else [])
 
 
 def _detail(invitation_id: int) -> dict:
     actor = current_actor()
     invitation = load_for(actor, invitation_id)
-    return invitation_detail(invitation, current_revision(invitation),
-                             flow_of("invitation", invitation.id), actor, accepted_revision(invitation))
+    elsewhere = signed_elsewhere(invitation, destinations_of({invitation.student_id}))
+    return invitation_detail(invitation, current_revision(invitation), flow_of("invitation", invitation.id),
+                             actor, _allowed(invitation, actor), accepted_revision(invitation),
+                             elsewhere)
 
 
 @bp.get("/student/home")
@@ -41,8 +52,7 @@ def student_home():
         invitation = db.session.get(Invitation, active.invitation_id)
         destination = invitation_summary(invitation, current_revision(invitation))
     open_count = db.session.scalar(select(func.count()).select_from(Invitation).where(
-        Invitation.student_id == student.id, Invitation.state == InvitationState.INVITED,
-        Invitation.deadline_at > utcnow()))
+        Invitation.student_id == student.id, open_letter_condition(Invitation, utcnow())))
     pending_revisions = db.session.scalar(select(func.count()).select_from(Invitation).where(
         Invitation.student_id == student.id, Invitation.pending_revision_no.is_not(None)))
     waiting = db.session.scalars(select(Termination).where(
@@ -69,16 +79,16 @@ def student_invitations(query: StatusQuery):
     stmt = select(Invitation).where(Invitation.student_id == actor.student_id)
     now = utcnow()
     # "open": everything waiting for my answer — unanswered letters and modifications to confirm.
-    waiting = ((Invitation.state == InvitationState.INVITED) & (Invitation.deadline_at > now)) | (
-        Invitation.pending_revision_no.is_not(None))
+    waiting = open_letter_condition(Invitation, now) | Invitation.pending_revision_no.is_not(None)
     if query.status == "open":
         stmt = stmt.where(waiting)
     elif query.status == "done":
         stmt = stmt.where(~waiting)
     items, next_cursor = paginate(stmt, Invitation.id, query.cursor, query.limit)
     revisions = _current_revisions(items)
-    return InvitationList(items=[invitation_summary(i, revisions[i.id]) for i in items],
-                          next_cursor=next_cursor)
+    destinations = destinations_of({i.student_id for i in items})
+    return InvitationList(items=[invitation_summary(i, revisions[i.id], signed_elsewhere(i, destinations))
+                                 for i in items], next_cursor=next_cursor)
 
 
 def _current_revisions(invitations: list[Invitation]) -> dict:

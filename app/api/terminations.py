@@ -1,7 +1,7 @@
 """解约 endpoints for both parties: the notice, request, answer, lists and detail."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 from spectree import Response
@@ -44,6 +44,8 @@ class TerminationOut(BaseModel):
     requested_at: str
     answered_at: Optional[str] = None
     waiting_for_me: bool
+    # What the caller may do now (agree / disagree for the party that did not ask).
+    allowed_actions: list[Literal["agree", "disagree", "approve", "reject"]]
 
 
 class TerminationList(BaseModel):
@@ -73,7 +75,8 @@ def _out(t: Termination) -> TerminationOut:
         reason=t.reason, remark=t.remark, employer_name=t.invitation.employer.name,
         student_name=t.invitation.student.name, requested_at=iso_china(t.created_at),
         answered_at=iso_china(t.answered_at),
-        waiting_for_me=t.state.value == rules.AWAITING_PARTY and t.initiated_by.value != mine)
+        waiting_for_me=t.state.value == rules.AWAITING_PARTY and t.initiated_by.value != mine,
+        allowed_actions=service.allowed_actions(t, actor))
 
 
 def _register(prefix: str, role: str) -> None:

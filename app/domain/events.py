@@ -28,7 +28,7 @@ EVENTS: dict[str, EventSpec] = {
         "邀约内容已修改", "{employer_name}修改了邀请函（{position}），请查看并确认。",
         STUDENT_INVITATION_PAGE, HIGH),
     "invitation_accepted": EventSpec(
-        "学生已同意签约", "{student_name}已同意签约（{position}），协议进入学校审核。",
+        "学生已同意签约", "{student_name}已同意签约（{position}），协议进入{review_stage}。",
         EMPLOYER_INVITATION_PAGE),
     "invitation_rejected": EventSpec(
         "学生已拒绝签约", "{student_name}拒绝了签约邀请（{position}）。{remark_text}",
@@ -40,7 +40,7 @@ EVENTS: dict[str, EventSpec] = {
         "邀约即将过期", "{employer_name}的签约邀请（{position}）将于{deadline}日24时过期，请尽快反馈。",
         STUDENT_INVITATION_PAGE, LOW),
     "revision_accepted": EventSpec(
-        "学生同意修改后的邀约", "{student_name}同意了修改后的邀请函（{position}），协议重新提交审核。",
+        "学生同意修改后的邀约", "{student_name}同意了修改后的邀请函（{position}），协议重新进入{review_stage}。",
         EMPLOYER_INVITATION_PAGE),
     "revision_declined": EventSpec(
         "学生不同意修改", "{student_name}不同意修改后的邀请函（{position}），原协议内容继续有效。",

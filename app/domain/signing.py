@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, Protocol
 
 from app.clock import CHINA, to_china
 from app.domain.actors import Actor
+from app.domain.errors import Conflict, DomainError, Forbidden
+from app.domain.workflow import FIRST_REVIEW, NEW, SAME, Workflow, transition
 
 INVITED = "invited"
 REJECTED = "rejected"
@@ -20,6 +23,8 @@ EFFECTIVE = "effective"
 VOIDED = "voided"
 INVALIDATED = "invalidated"
 TERMINATED = "terminated"
+STATES = (INVITED, REJECTED, EXPIRED, COLLEGE_REVIEW, SCHOOL_REVIEW, REVIEW_REJECTED, EFFECTIVE, VOIDED,
+          INVALIDATED, TERMINATED)
 
 # The student holds a destination (SPEC §3) while the agreement is in one of these.
 ACTIVE_STATES = frozenset({COLLEGE_REVIEW, SCHOOL_REVIEW, EFFECTIVE})
@@ -40,24 +45,7 @@ STATE_LABELS = {
     TERMINATED: "已解约",
 }
 
-# What each flow-log action says (transitions, plus the invitation and termination steps).
-ACTION_LABELS = {
-    "invite": "单位发起邀约",
-    "termination_request": "申请解约",
-    "termination_agree": "对方同意解约",
-    "termination_disagree": "对方不同意解约",
-    "termination_college_approve": "学院解约审核通过",
-    "termination_college_reject": "学院解约审核不通过",
-    "termination_school_approve": "学校解约审核通过",
-    "termination_school_reject": "学校解约审核不通过",
-    "termination_closed": "解约申请终止",
-}
-
 EDUCATION_LABELS = {"zhuanke": "专科", "benke": "本科", "shuoshi": "硕士研究生", "boshi": "博士研究生"}
-
-# Placeholders in the table, resolved per invitation.
-SAME = "<same>"
-FIRST_REVIEW = "<first-review>"
 
 STUDENT = "student"
 EMPLOYER_USER = "employer_user"
@@ -66,51 +54,115 @@ SCHOOL_REVIEWER = "school_reviewer"
 SYSTEM = "system"
 
 
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: frozenset[str]
-    target: str
-    roles: frozenset[str]
-    label: str  # what the flow log says happened
-    reason_required: bool = False
-    event: str | None = None  # notification event emitted after the change
+class SigningFacts(Protocol):
+    """What the guards read about one invitation (the service computes these lazily)."""
+    overdue: bool  # an unanswered letter past its deadline
+    student: "StudentFacts"
+    revision_pending: bool  # a modification waits for the student's answer
+    numbered: bool  # the school approved it once: it has an agreement number
+    termination_in_flight: bool
 
 
-def _t(action: str, sources: set[str], target: str, roles: set[str], label: str, **kw) -> Transition:
-    return Transition(action, frozenset(sources), target, frozenset(roles), label, **kw)
+def is_overdue(state: str, deadline_at: datetime, now: datetime) -> bool:
+    """The one overdue rule: an unanswered letter is dead from 24:00 of its last day on."""
+    return state == INVITED and now >= deadline_at
 
 
-TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
-    _t("accept", {INVITED}, FIRST_REVIEW, {STUDENT}, "学生同意签约，提交审核", event="invitation_accepted"),
-    _t("reject", {INVITED}, REJECTED, {STUDENT}, "学生拒绝签约", event="invitation_rejected"),
-    _t("expire", {INVITED}, EXPIRED, {SYSTEM}, "逾期未反馈，邀约失效", event="invitation_expired"),
-    _t("modify", {INVITED, COLLEGE_REVIEW, SCHOOL_REVIEW}, SAME, {EMPLOYER_USER}, "单位修改邀约",
-       event="invitation_modified"),
-    _t("accept_revision", REVIEW_STATES, FIRST_REVIEW, {STUDENT}, "学生同意修改后的邀约，重新提交审核",
-       event="revision_accepted"),
-    _t("decline_revision", REVIEW_STATES, SAME, {STUDENT}, "学生不同意修改，原协议内容继续有效",
-       event="revision_declined"),
-    _t("college_approve", {COLLEGE_REVIEW}, SCHOOL_REVIEW, {COLLEGE_REVIEWER}, "学院审核通过",
-       event="review_passed"),
-    _t("college_reject", {COLLEGE_REVIEW}, REVIEW_REJECTED, {COLLEGE_REVIEWER}, "学院审核不通过",
-       reason_required=True, event="review_rejected"),
-    _t("school_approve", {SCHOOL_REVIEW}, EFFECTIVE, {SCHOOL_REVIEWER}, "学校审核通过，协议生效",
-       event="agreement_effective"),
-    _t("school_reject", {SCHOOL_REVIEW}, REVIEW_REJECTED, {SCHOOL_REVIEWER}, "学校审核不通过",
-       reason_required=True, event="review_rejected"),
+def overdue_condition(model: Any, now: datetime) -> Any:
+    """is_overdue as a SQL condition on the invitations table."""
+    return (model.state == INVITED) & (model.deadline_at <= now)
+
+
+def open_letter_condition(model: Any, now: datetime) -> Any:
+    """An unanswered letter still inside its deadline."""
+    return (model.state == INVITED) & (model.deadline_at > now)
+
+
+def _not_overdue(f: SigningFacts) -> DomainError | None:
+    return Conflict("INVITATION_EXPIRED", "邀约已过期，无法应约") if f.overdue else None
+
+
+def _not_overdue_to_modify(f: SigningFacts) -> DomainError | None:
+    return Conflict("INVITATION_EXPIRED", "邀约已过期，请重新发送邀约") if f.overdue else None
+
+
+def _student_may_sign(f: SigningFacts) -> DomainError | None:
+    blocker = acceptance_blocker(f.student)
+    if blocker is None:
+        return None
+    code, message = blocker
+    return Conflict(code, message) if code == "ALREADY_SIGNED" else Forbidden(code, message)
+
+
+def _holds_no_destination(f: SigningFacts) -> DomainError | None:
+    """A student with a destination may read other letters, not answer them (seed 002 FAQ 3)."""
+    if f.student.has_active_destination:
+        return Conflict("ALREADY_SIGNED", "你已有有效的毕业去向，其他邀约只能查看，不能操作")
+    return None
+
+
+def _no_revision_pending(f: SigningFacts) -> DomainError | None:
+    if f.revision_pending:
+        return Conflict("REVISION_PENDING", "单位修改了邀约，正等待学生确认，暂不能审核")
+    return None
+
+
+def _revision_pending(f: SigningFacts) -> DomainError | None:
+    return None if f.revision_pending else Conflict("NO_PENDING_REVISION", "没有待确认的修改")
+
+
+def _never_numbered(f: SigningFacts) -> DomainError | None:
+    """After school approval the terms never change: terminate and sign again (seed 002 FAQ 6)."""
+    if f.numbered:
+        return Conflict("AGREEMENT_NUMBERED",
+                        "协议已经学校审核通过并编号，内容不能再修改；如需变更，请解约后重新签约")
+    return None
+
+
+def _no_termination_in_flight(f: SigningFacts) -> DomainError | None:
+    if f.termination_in_flight:
+        return Conflict("TERMINATION_IN_FLIGHT", "该协议有进行中的解约申请，请先处理解约申请")
+    return None
+
+
+_ROWS = (
+    # Created in batches by the invitation service, which checks this row once per batch.
+    transition("invite", {NEW}, INVITED, {EMPLOYER_USER}, "单位发起邀约", event="invitation_received"),
+    transition("accept", {INVITED}, FIRST_REVIEW, {STUDENT}, "学生同意签约，提交审核",
+               event="invitation_accepted", guards=(_not_overdue, _student_may_sign)),
+    transition("reject", {INVITED}, REJECTED, {STUDENT}, "学生拒绝签约", event="invitation_rejected",
+               guards=(_not_overdue, _holds_no_destination)),
+    transition("expire", {INVITED}, EXPIRED, {SYSTEM}, "逾期未反馈，邀约失效", event="invitation_expired"),
+    transition("modify", {INVITED, COLLEGE_REVIEW, SCHOOL_REVIEW}, SAME, {EMPLOYER_USER}, "单位修改邀约",
+               event="invitation_modified", guards=(_not_overdue_to_modify, _never_numbered)),
+    transition("accept_revision", REVIEW_STATES, FIRST_REVIEW, {STUDENT},
+               "学生同意修改后的邀约，重新提交审核", event="revision_accepted", guards=(_revision_pending,)),
+    transition("decline_revision", REVIEW_STATES, SAME, {STUDENT}, "学生不同意修改，原协议内容继续有效",
+               event="revision_declined", guards=(_revision_pending,)),
+    transition("approve", {COLLEGE_REVIEW}, SCHOOL_REVIEW, {COLLEGE_REVIEWER}, "学院审核通过",
+               name="college_approve", event="review_passed", guards=(_no_revision_pending,)),
+    transition("approve", {SCHOOL_REVIEW}, EFFECTIVE, {SCHOOL_REVIEWER}, "学校审核通过，协议生效",
+               name="school_approve", event="agreement_effective", guards=(_no_revision_pending,)),
+    transition("reject", {COLLEGE_REVIEW}, REVIEW_REJECTED, {COLLEGE_REVIEWER}, "学院审核不通过",
+               name="college_reject", reason_required=True, event="review_rejected"),
+    transition("reject", {SCHOOL_REVIEW}, REVIEW_REJECTED, {SCHOOL_REVIEWER}, "学校审核不通过",
+               name="school_reject", reason_required=True, event="review_rejected"),
     # The school's interventions (SPEC §4, §5); each needs a reason and is on the flow log.
-    _t("withdraw_approval", {EFFECTIVE}, SCHOOL_REVIEW, {SCHOOL_REVIEWER}, "学校撤回审核，协议退回学校审核",
-       reason_required=True, event="approval_withdrawn"),
-    _t("void", {EFFECTIVE}, VOIDED, {SCHOOL_REVIEWER}, "学校作废协议", reason_required=True,
-       event="agreement_voided"),
-    _t("invalidate", {INVITED, COLLEGE_REVIEW, SCHOOL_REVIEW, EFFECTIVE}, INVALIDATED, {SCHOOL_REVIEWER},
-       "协议失效", reason_required=True, event="agreement_invalidated"),
-    _t("force_terminate", {EFFECTIVE}, TERMINATED, {SCHOOL_REVIEWER}, "学校强制解约",
-       reason_required=True, event="agreement_force_terminated"),
-    # Reached through an approved termination (app/domain/termination.py).
-    _t("terminate", {EFFECTIVE}, TERMINATED, {SCHOOL_REVIEWER}, "解约审核通过，协议解除"),
-)}
+    transition("withdraw_approval", {EFFECTIVE}, SCHOOL_REVIEW, {SCHOOL_REVIEWER},
+               "学校撤回审核，协议退回学校审核", reason_required=True, event="approval_withdrawn",
+               guards=(_no_termination_in_flight,)),
+    transition("void", {EFFECTIVE}, VOIDED, {SCHOOL_REVIEWER}, "学校作废协议", reason_required=True,
+               event="agreement_voided", guards=(_no_termination_in_flight,)),
+    transition("invalidate", {INVITED, COLLEGE_REVIEW, SCHOOL_REVIEW, EFFECTIVE}, INVALIDATED,
+               {SCHOOL_REVIEWER}, "协议失效", reason_required=True, event="agreement_invalidated"),
+    transition("force_terminate", {EFFECTIVE}, TERMINATED, {SCHOOL_REVIEWER}, "学校强制解约",
+               reason_required=True, event="agreement_force_terminated"),
+    # Taken by the termination service when the school approves a termination (termination.py).
+    transition("terminate", {EFFECTIVE}, TERMINATED, {SCHOOL_REVIEWER}, "解约审核通过，协议解除",
+               offered=False),
+)
+
+SIGNING = Workflow("invitation", STATES, STATE_LABELS, CLOSED_STATES, _ROWS)
 
 
 @dataclass(frozen=True)
@@ -133,22 +185,6 @@ def owns(actor: Actor, scope: InvitationScope) -> bool:
     if actor.role == SCHOOL_REVIEWER:
         return actor.school_id == scope.school_id
     return actor.role == SYSTEM
-
-
-def may_perform(actor: Actor, scope: InvitationScope, transition: Transition) -> bool:
-    return actor.role in transition.roles and owns(actor, scope)
-
-
-def resolve_target(transition: Transition, current: str, two_levels: bool) -> str:
-    if transition.target == SAME:
-        return current
-    if transition.target == FIRST_REVIEW:
-        return COLLEGE_REVIEW if two_levels else SCHOOL_REVIEW
-    return transition.target
-
-
-def next_target_after_college(two_levels: bool) -> str:
-    return SCHOOL_REVIEW
 
 
 def deadline_for(sent_at_utc: datetime, feedback_days: int) -> datetime:
@@ -194,6 +230,7 @@ class StudentFacts:
     directed: bool
     record_active: bool
     has_active_destination: bool
+    closed_reason: str | None = None  # what the school said when it closed signing
 
 
 def acceptance_blocker(facts: StudentFacts) -> tuple[str, str] | None:
@@ -201,7 +238,8 @@ def acceptance_blocker(facts: StudentFacts) -> tuple[str, str] | None:
     if not facts.record_active:
         return "STUDENT_RECORD_INVALID", "学籍信息已失效，无法签约"
     if not facts.signing_open:
-        return "SIGNING_CLOSED", "学校尚未对你开放网上签约"
+        reason = f"（{facts.closed_reason}）" if facts.closed_reason else ""
+        return "SIGNING_CLOSED", f"学校尚未对你开放网上签约{reason}，请联系学院就业工作负责老师"
     if not facts.source_approved:
         return "SOURCE_NOT_APPROVED", "生源信息尚未审核通过，暂不能签约"
     if facts.directed:
@@ -210,5 +248,3 @@ def acceptance_blocker(facts: StudentFacts) -> tuple[str, str] | None:
         return "ALREADY_SIGNED", "你已有有效的毕业去向，不能再与其他单位签约"
     return None
 
-
-ACTION_LABELS.update({action: t.label for action, t in TRANSITIONS.items()})

@@ -1,7 +1,14 @@
-"""解约 as data: the termination states, who answers, who reviews, and the notice text."""
+"""解约 as data: the termination states, who answers, who reviews, the limit and the notice.
+
+The steps are written on the agreement's own flow log (names prefixed ``termination_``), so the
+request, the other party's consent and the reviews read as one timeline with the signing.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Protocol
+
+from app.domain.errors import Conflict, DomainError
+from app.domain.workflow import FIRST_REVIEW, NEW, Workflow, transition
 
 AWAITING_PARTY = "awaiting_party"
 DISAGREED = "disagreed"
@@ -9,8 +16,11 @@ COLLEGE_REVIEW = "college_review"
 SCHOOL_REVIEW = "school_review"
 APPROVED = "approved"
 REJECTED = "rejected"
+STATES = (AWAITING_PARTY, DISAGREED, COLLEGE_REVIEW, SCHOOL_REVIEW, APPROVED, REJECTED)
 
 IN_FLIGHT = frozenset({AWAITING_PARTY, COLLEGE_REVIEW, SCHOOL_REVIEW})
+FINAL = frozenset({DISAGREED, APPROVED, REJECTED})
+FAILED = frozenset({DISAGREED, REJECTED})  # a failure carries its reason (remark)
 REASON_MAX = 200
 
 STATE_LABELS = {
@@ -22,38 +32,64 @@ STATE_LABELS = {
     REJECTED: "解约失败（审核不通过）",
 }
 
-FIRST_REVIEW = "<first-review>"
-OTHER_PARTY = "other_party"  # the party that did not ask
+# Where the latest termination of an agreement stands, kept on the agreement for its lists:
+# in flight, failed, approved — or forced, when the school terminated it itself (强制解约).
+STATUS_IN_FLIGHT = "in_flight"
+STATUS_FAILED = "failed"
+STATUS_APPROVED = "approved"
+STATUS_FORCED = "forced"
+AGREEMENT_STATUSES = (STATUS_IN_FLIGHT, STATUS_FAILED, STATUS_APPROVED, STATUS_FORCED)
+
+PARTIES = frozenset({"student", "employer_user"})
+OTHER_PARTY = "other_party"  # a relational role: the party that did not ask
 
 
-@dataclass(frozen=True)
-class Step:
-    action: str
-    sources: frozenset[str]
-    target: str
-    roles: frozenset[str]
-    label: str
-    reason_required: bool = False
-    event: str | None = None
+class TerminationFacts(Protocol):
+    agreement_state: str  # the signing state of the agreement
+    limit: int  # the school's termination_limit (0: unlimited)
+    completed: int  # the student's completed terminations, as the school counts them
 
 
-def _s(action, sources, target, roles, label, **kw) -> Step:
-    return Step(action, frozenset(sources), target, frozenset(roles), label, **kw)
+def _agreement_effective(f: TerminationFacts) -> DomainError | None:
+    if f.agreement_state in ("college_review", "school_review"):
+        return Conflict("SIGNING_IN_REVIEW", "签约审核期间不能申请解约")
+    if f.agreement_state != "effective":
+        return Conflict("NOT_EFFECTIVE", "只有已生效的协议可以申请解约")
+    return None
 
 
-STEPS: dict[str, Step] = {s.action: s for s in (
-    _s("agree", {AWAITING_PARTY}, FIRST_REVIEW, {OTHER_PARTY}, "对方同意解约，提交审核",
-       event="termination_agreed"),
-    _s("disagree", {AWAITING_PARTY}, DISAGREED, {OTHER_PARTY}, "对方不同意解约，解约失败",
-       event="termination_disagreed"),
-    _s("college_approve", {COLLEGE_REVIEW}, SCHOOL_REVIEW, {"college_reviewer"}, "学院解约审核通过"),
-    _s("college_reject", {COLLEGE_REVIEW}, REJECTED, {"college_reviewer"}, "学院解约审核不通过",
-       reason_required=True, event="termination_rejected"),
-    _s("school_approve", {SCHOOL_REVIEW}, APPROVED, {"school_reviewer"}, "学校解约审核通过",
-       event="termination_approved"),
-    _s("school_reject", {SCHOOL_REVIEW}, REJECTED, {"school_reviewer"}, "学校解约审核不通过",
-       reason_required=True, event="termination_rejected"),
-)}
+def _within_limit(f: TerminationFacts) -> DomainError | None:
+    """Both parties' requests count against the student's limit (seed 002 §2.2.1)."""
+    if limit_reached(f.limit, f.completed):
+        return Conflict("TERMINATION_LIMIT_REACHED",
+                        f"该学生已达到学校规定的解约次数上限（{f.limit}次），不能再申请解约")
+    return None
+
+
+_ROWS = (
+    transition("request", {NEW}, AWAITING_PARTY, PARTIES, "申请解约", name="termination_request",
+               reason_required=True, event="termination_requested",
+               guards=(_agreement_effective, _within_limit)),
+    transition("agree", {AWAITING_PARTY}, FIRST_REVIEW, {OTHER_PARTY}, "对方同意解约，提交审核",
+               name="termination_agree", event="termination_agreed"),
+    transition("disagree", {AWAITING_PARTY}, DISAGREED, {OTHER_PARTY}, "对方不同意解约，解约失败",
+               name="termination_disagree", event="termination_disagreed"),
+    transition("approve", {COLLEGE_REVIEW}, SCHOOL_REVIEW, {"college_reviewer"}, "学院解约审核通过",
+               name="termination_college_approve"),
+    transition("approve", {SCHOOL_REVIEW}, APPROVED, {"school_reviewer"}, "学校解约审核通过",
+               name="termination_school_approve", event="termination_approved"),
+    transition("reject", {COLLEGE_REVIEW}, REJECTED, {"college_reviewer"}, "学院解约审核不通过",
+               name="termination_college_reject", reason_required=True, event="termination_rejected"),
+    transition("reject", {SCHOOL_REVIEW}, REJECTED, {"school_reviewer"}, "学校解约审核不通过",
+               name="termination_school_reject", reason_required=True, event="termination_rejected"),
+    # A forced termination or an invalidation overtakes a pending request: it fails, on the record.
+    transition("close", IN_FLIGHT, REJECTED, {"school_reviewer"}, "解约申请终止",
+               name="termination_closed", reason_required=True, offered=False),
+)
+
+TERMINATION = Workflow("termination", STATES, STATE_LABELS, FINAL, _ROWS,
+                       wrong_state=lambda wf, state, row: Conflict(
+                           "INVALID_STATE", f"解约申请当前为“{wf.labels.get(state, state)}”，不能执行“{row.label}”"))
 
 
 def party_role(party: str) -> str:
@@ -62,12 +98,6 @@ def party_role(party: str) -> str:
 
 def other_party(party: str) -> str:
     return "employer" if party == "student" else "student"
-
-
-def resolve_target(step: Step, two_levels: bool) -> str:
-    if step.target == FIRST_REVIEW:
-        return COLLEGE_REVIEW if two_levels else SCHOOL_REVIEW
-    return step.target
 
 
 def limit_reached(limit: int, completed: int) -> bool:

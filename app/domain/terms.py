@@ -67,7 +67,8 @@ class InvitationTerms(BaseModel):
 
     job_category_code: Annotated[str, StringConstraints(pattern=r"^\d{2}$")]
     position: Text50  # 拟聘用职位
-    feedback_days: int = Field(5, ge=1, le=30)  # 反馈有效期（天）
+    # 反馈有效期（天）; None: the school's default_feedback_days (school settings)
+    feedback_days: Optional[int] = Field(None, ge=1, le=30)
     probation_days: int = Field(ge=0, le=180)  # 试用期（天）
     probation_salary: Yuan  # 试用起薪（元/月）
     regular_salary: Yuan  # 转正起薪（元/月）

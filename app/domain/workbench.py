@@ -7,6 +7,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from app.domain.signing import (COLLEGE_REVIEW, EFFECTIVE, EXPIRED, INVALIDATED, INVITED, REJECTED,
+                                REVIEW_REJECTED, REVIEW_STATES, SCHOOL_REVIEW, TERMINATED, VOIDED,
+                                open_letter_condition, overdue_condition)
+from app.domain.termination import STATUS_FAILED, STATUS_IN_FLIGHT
+
+FAILED_SIGNING = (REJECTED, EXPIRED, REVIEW_REJECTED)
+
 GROUPS = {
     "signing": "签约中",
     "signed": "已签约",
@@ -19,32 +26,31 @@ GROUPS = {
 }
 
 
-def group_of(state: str, termination_status: str | None, deadline_passed: bool) -> str:
-    if state == "invited":
-        return "signing_failed" if deadline_passed else "signing"
-    if state in ("college_review", "school_review"):
+def group_of(state: str, termination_status: str | None, overdue: bool) -> str:
+    """overdue: domain.signing.is_overdue of the letter."""
+    if state == INVITED:
+        return "signing_failed" if overdue else "signing"
+    if state in REVIEW_STATES:
         return "signing"
-    if state in ("rejected", "expired", "review_rejected"):
+    if state in FAILED_SIGNING:
         return "signing_failed"
-    if state == "effective":
-        return {"in_flight": "terminating", "failed": "termination_failed"}.get(
+    if state == EFFECTIVE:
+        return {STATUS_IN_FLIGHT: "terminating", STATUS_FAILED: "termination_failed"}.get(
             termination_status or "", "signed")
-    return {"terminated": "terminated", "voided": "voided", "invalidated": "invalidated"}[state]
+    return {TERMINATED: "terminated", VOIDED: "voided", INVALIDATED: "invalidated"}[state]
 
 
 def group_condition(group: str, model, now: datetime):
-    """The SQL condition selecting one group on the invitations table."""
+    """group_of as the SQL condition selecting one group on the invitations table."""
     state, status = model.state, model.termination_status
-    invited_open = (state == "invited") & (model.deadline_at > now)
     conditions = {
-        "signing": invited_open | state.in_(("college_review", "school_review")),
-        "signing_failed": state.in_(("rejected", "expired", "review_rejected"))
-        | ((state == "invited") & (model.deadline_at <= now)),
-        "signed": (state == "effective") & (status.is_(None) | (status == "approved")),
-        "terminating": (state == "effective") & (status == "in_flight"),
-        "termination_failed": (state == "effective") & (status == "failed"),
-        "terminated": state == "terminated",
-        "voided": state == "voided",
-        "invalidated": state == "invalidated",
+        "signing": open_letter_condition(model, now) | state.in_(REVIEW_STATES),
+        "signing_failed": state.in_(FAILED_SIGNING) | overdue_condition(model, now),
+        "signed": (state == EFFECTIVE) & (status.is_(None) | status.not_in((STATUS_IN_FLIGHT, STATUS_FAILED))),
+        "terminating": (state == EFFECTIVE) & (status == STATUS_IN_FLIGHT),
+        "termination_failed": (state == EFFECTIVE) & (status == STATUS_FAILED),
+        "terminated": state == TERMINATED,
+        "voided": state == VOIDED,
+        "invalidated": state == INVALIDATED,
     }
     return conditions[group]

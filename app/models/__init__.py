@@ -11,7 +11,8 @@ from app.models.notifications import (Notification, OutboxMessage, OutboxStatus,
                                       RecipientType)
 from app.models.signing import (ActiveDestination, AgreementCounter, ArchiveProfile,  # noqa: F401
                                 ArchiveProfileRevision, DestinationKind, Favorite, Invitation,
-                                InvitationRevision, InvitationState, RevisionStatus)
+                                InvitationRevision, InvitationState, RevisionStatus,
+                                TerminationStatus)
 from app.models.termination import (InterventionEvidence, Party, Termination,  # noqa: F401
                                     TerminationState)
 from app.models.delivery import (AccountEvent, Delivery, DeliveryStatus,  # noqa: F401

@@ -21,6 +21,16 @@ def str_enum(enum_cls: type[enum.Enum], name: str) -> Enum:
                 validate_strings=True, length=32)
 
 
+def enum_of(name: str, states: tuple[str, ...]) -> type[enum.Enum]:
+    """A str enum whose members are a domain's state constants (INVITED = "invited", …)."""
+    return enum.Enum(name, {state.upper(): state for state in states}, type=str)
+
+
+def sql_in(states) -> str:
+    """A SQL list of state literals for a CHECK constraint built from the domain's constants."""
+    return ", ".join(f"'{s}'" for s in sorted(states))
+
+
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

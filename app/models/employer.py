@@ -9,14 +9,12 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
+from app.domain import verification
 from app.extensions import db
-from app.models.base import MYSQL_TABLE_ARGS, TimestampMixin, str_enum
+from app.models.base import MYSQL_TABLE_ARGS, TimestampMixin, enum_of, str_enum
 
 
-class VerificationStatus(str, enum.Enum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
+VerificationStatus = enum_of("VerificationStatus", verification.STATES)  # pending/approved/rejected
 
 
 class Employer(TimestampMixin, db.Model):

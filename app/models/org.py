@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from typing import Optional
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.domain.identity import normalize_id_number, normalize_phone
@@ -37,6 +37,8 @@ class School(TimestampMixin, db.Model):
     termination_limit: Mapped[int] = mapped_column(default=1)  # completed terminations; 0 = unlimited
     review_sla_days: Mapped[int] = mapped_column(default=3)  # working days before reminders
     liquidated_damages_cap: Mapped[Optional[int]] = mapped_column()  # 元; flagged above it
+    # Whether a forced termination 强制解约 uses up the student's termination limit.
+    forced_terminations_count: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     colleges: Mapped[list["College"]] = relationship(back_populates="school",
                                                      order_by="College.code")
@@ -133,6 +135,7 @@ class Student(TimestampMixin, db.Model):
     source_status: Mapped[SourceStatus] = mapped_column(
         str_enum(SourceStatus, "source_status"), default=SourceStatus.PENDING)
     signing_open: Mapped[bool] = mapped_column(default=True)
+    signing_closed_reason: Mapped[Optional[str]] = mapped_column(String(200))  # shown to the student
     record_status: Mapped[RecordStatus] = mapped_column(
         str_enum(RecordStatus, "record_status"), default=RecordStatus.ACTIVE)
 

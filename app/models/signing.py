@@ -11,8 +11,10 @@ from sqlalchemy import (JSON, CheckConstraint, ForeignKey, Index, Integer, Strin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
+from app.domain import signing as rules
+from app.domain import termination as trules
 from app.extensions import db
-from app.models.base import MYSQL_TABLE_ARGS, TimestampMixin, str_enum
+from app.models.base import MYSQL_TABLE_ARGS, TimestampMixin, enum_of, sql_in, str_enum
 
 
 class ArchiveProfile(db.Model):
@@ -55,22 +57,21 @@ class Favorite(db.Model):
     student = relationship("Student")
 
 
-class InvitationState(str, enum.Enum):
-    INVITED = "invited"  # 单位发起邀约, waiting for the student
-    REJECTED = "rejected"  # 签约失败: 学生拒绝
-    EXPIRED = "expired"  # 签约失败: 逾期
-    COLLEGE_REVIEW = "college_review"  # 学生已应约, 学院审核
-    SCHOOL_REVIEW = "school_review"  # 学校审核
-    REVIEW_REJECTED = "review_rejected"  # 签约失败: 审核不通过
-    EFFECTIVE = "effective"  # 已签约
-    VOIDED = "voided"  # 已作废
-    INVALIDATED = "invalidated"  # 失效
-    TERMINATED = "terminated"  # 已解约
+# invited 单位发起邀约 · rejected/expired/review_rejected 签约失败 · college_review/school_review
+# 审核中 · effective 已签约 · voided 已作废 · invalidated 失效 · terminated 已解约
+InvitationState = enum_of("InvitationState", rules.STATES)
+# Where the agreement's latest termination stands (app/domain/termination.py).
+TerminationStatus = enum_of("TerminationStatus", trules.AGREEMENT_STATUSES)
 
-
-# An invitation is "open" (blocks a second one from the same employer) unless it is in these.
-CLOSED_STATES = ("rejected", "expired", "review_rejected", "voided", "invalidated", "terminated")
-_CLOSED_SQL = ", ".join(f"'{s}'" for s in CLOSED_STATES)
+_CLOSED = sql_in(rules.CLOSED_STATES)
+_ACTIVE = sql_in(rules.ACTIVE_STATES)
+_NUMBERED = sql_in({rules.SCHOOL_REVIEW, rules.EFFECTIVE, rules.TERMINATED, rules.VOIDED, rules.INVALIDATED})
+_TERMINATION_STATUS = (
+    "termination_status IS NULL"
+    f" OR (termination_status = '{trules.STATUS_IN_FLIGHT}' AND state = '{rules.EFFECTIVE}')"
+    f" OR (termination_status = '{trules.STATUS_FAILED}' AND state IN ({sql_in(rules.CLOSED_STATES | {rules.EFFECTIVE})}))"
+    f" OR (termination_status IN ('{trules.STATUS_APPROVED}', '{trules.STATUS_FORCED}')"
+    f" AND state = '{rules.TERMINATED}')")
 
 
 class Invitation(TimestampMixin, db.Model):
@@ -80,10 +81,14 @@ class Invitation(TimestampMixin, db.Model):
         # open_pair is "employer:student" while open and NULL once closed; UNIQUE then means
         # one open invitation per employer and student, enforced by the database.
         UniqueConstraint("open_pair"),
-        CheckConstraint(f"(state IN ({_CLOSED_SQL})) = (open_pair IS NULL)", name="open_pair_state"),
-        CheckConstraint("state <> 'effective' OR agreement_no IS NOT NULL", name="effective_has_no"),
-        CheckConstraint("state NOT IN ('college_review', 'school_review', 'effective')"
-                        " OR accepted_revision_no IS NOT NULL", name="accepted_has_revision"),
+        CheckConstraint(f"(state IN ({_CLOSED})) = (open_pair IS NULL)", name="open_pair_state"),
+        CheckConstraint(f"(state IN ({_CLOSED})) = (closed_at IS NOT NULL)", name="closed_state"),
+        CheckConstraint(f"state <> '{rules.EFFECTIVE}' OR (agreement_no IS NOT NULL AND effective_at IS NOT NULL)",
+                        name="effective_has_no"),
+        CheckConstraint(f"agreement_no IS NULL OR state IN ({_NUMBERED})", name="numbered_state"),
+        CheckConstraint(f"state NOT IN ({_ACTIVE}) OR accepted_revision_no IS NOT NULL",
+                        name="accepted_has_revision"),
+        CheckConstraint(_TERMINATION_STATUS, name="termination_status_state"),
         Index("ix_invitations_school_queue", "school_id", "state", "cohort", "updated_at"),
         Index("ix_invitations_college_queue", "college_id", "state", "updated_at"),
         # Reviewer queues, newest last action first, keyset on (updated_at, id): per state and
@@ -120,9 +125,10 @@ class Invitation(TimestampMixin, db.Model):
     closed_at: Mapped[Optional[datetime]] = mapped_column()
     agreement_no: Mapped[Optional[str]] = mapped_column(String(20), unique=True)
     last_remark: Mapped[Optional[str]] = mapped_column(String(500))  # last rejection reason
-    # Where the latest termination of this agreement stands: in_flight, failed, approved, or
-    # NULL when none was asked; kept by the termination service so lists filter without joins.
-    termination_status: Mapped[Optional[str]] = mapped_column(String(16))
+    # Where the latest termination of this agreement stands: in_flight, failed, approved, forced,
+    # or NULL when none was asked; kept by the executor so lists filter without joins.
+    termination_status: Mapped[Optional[TerminationStatus]] = mapped_column(
+        str_enum(TerminationStatus, "termination_status"))
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}

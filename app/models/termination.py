@@ -8,8 +8,9 @@ from typing import Optional
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.domain import termination as rules
 from app.extensions import db
-from app.models.base import MYSQL_TABLE_ARGS, TimestampMixin, str_enum
+from app.models.base import MYSQL_TABLE_ARGS, TimestampMixin, enum_of, sql_in, str_enum
 
 
 class Party(str, enum.Enum):
@@ -17,17 +18,10 @@ class Party(str, enum.Enum):
     EMPLOYER = "employer"
 
 
-class TerminationState(str, enum.Enum):
-    AWAITING_PARTY = "awaiting_party"  # 待对方确认
-    DISAGREED = "disagreed"  # 解约失败: 对方不同意
-    COLLEGE_REVIEW = "college_review"
-    SCHOOL_REVIEW = "school_review"
-    APPROVED = "approved"  # 解约成功: the agreement is terminated
-    REJECTED = "rejected"  # 解约失败: 审核不通过 (or overtaken by a forced termination)
-
-
-IN_FLIGHT = ("awaiting_party", "college_review", "school_review")
-_IN_FLIGHT_SQL = ", ".join(f"'{s}'" for s in IN_FLIGHT)
+# awaiting_party 待对方确认 · disagreed 解约失败（对方不同意）· college_review/school_review ·
+# approved 已解约 · rejected 解约失败（审核不通过，or overtaken by a forced termination）
+TerminationState = enum_of("TerminationState", rules.STATES)
+_IN_FLIGHT = sql_in(rules.IN_FLIGHT)
 
 
 class Termination(TimestampMixin, db.Model):
@@ -36,10 +30,11 @@ class Termination(TimestampMixin, db.Model):
         # in_flight_invitation_id is the agreement's id while this termination is in flight and
         # NULL after; UNIQUE makes "one termination in flight per agreement" a database rule.
         UniqueConstraint("in_flight_invitation_id"),
-        CheckConstraint(f"(state IN ({_IN_FLIGHT_SQL})) = (in_flight_invitation_id IS NOT NULL)",
+        CheckConstraint(f"(state IN ({_IN_FLIGHT})) = (in_flight_invitation_id IS NOT NULL)",
                         name="in_flight_state"),
-        CheckConstraint("state NOT IN ('rejected', 'disagreed') OR remark IS NOT NULL",
+        CheckConstraint(f"state NOT IN ({sql_in(rules.FAILED)}) OR remark IS NOT NULL",
                         name="failure_has_remark"),
+        CheckConstraint(f"(state IN ({sql_in(rules.FINAL)})) = (closed_at IS NOT NULL)", name="closed_state"),
         Index("ix_terminations_school_queue", "school_id", "state", "updated_at"),
         Index("ix_terminations_college_queue", "college_id", "state", "updated_at"),
         Index("ix_terminations_student", "student_id", "state"),

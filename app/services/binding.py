@@ -29,11 +29,12 @@ from app.extensions import db, redis_ext
 from app.models import Account, AccountEvent, Role, School, SourceStatus, Student
 from app.models.wechat import WechatApp, WechatIdentity
 from app.pii import cipher, lookup_hash, mask_phone
-from app.services import sms
+from app.services import ratelimit, sms
 from app.services.accounts import hash_password, verify_password
 from app.services.unit import transactional
 from wechat import exceptions as wx_errors
 from wechat.miniprogram import code_to_session
+from wechat.settings import emulator_unreachable_hint
 
 log = logging.getLogger("wq.binding")
 
@@ -99,19 +100,31 @@ def _link_by_unionid(identity: WechatIdentity, ip: str | None) -> None:
 
 
 def login_with_code(code: str, ip: str | None) -> LoginResult:
-    """wx.login code → identity (+ its account); WeChat's refusals become DomainErrors."""
+    """wx.login code → identity (+ its account); WeChat's refusals become DomainErrors.
+    Limited per IP (WXA_LOGINS_PER_IP_MINUTE): each log-in costs a code2session call."""
     appid = current_app.config["WECHAT"]["MINIPROGRAM"]["APPID"]
     if not appid:  # not configured: do not call WeChat with empty credentials
         raise Unavailable("WECHAT_NOT_CONFIGURED", "小程序登录尚未开通，请联系管理员")
+    if ip:
+        per_minute = int(current_app.config.get("WXA_LOGINS_PER_IP_MINUTE", 60))
+        ratelimit.hit([ratelimit.Limit("wxa-login-ip", ip, 60, per_minute)], "登录过于频繁，请稍后再试")
     try:
         info = code_to_session(code)
     except wx_errors.LoginCodeInvalid as exc:
         raise InvalidInput("WX_CODE_INVALID", exc.message, {"code": exc.message}) from exc
     except wx_errors.LoginCodeUsed as exc:
-        raise InvalidInput("WX_CODE_USED", exc.message, {"code": exc.message}) from exc
+        message = exc.message
+        if code.startswith("dev:") and current_app.config["WECHAT"].get("EMULATOR"):
+            openid = code[4:].split(":", 1)[0]
+            message = (f"登录凭证 code 已被使用：开发环境的 dev: code 只能使用一次，请换一个新的，"
+                       f"例如 dev:{openid}:2（第二个冒号后可写任意内容，仍是同一个用户）")
+        raise InvalidInput("WX_CODE_USED", message, {"code": message}) from exc
     except wx_errors.RateLimited as exc:
         raise RateLimited(60, exc.message, "WX_RATE_LIMITED") from exc
-    except wx_errors.WeChatError as exc:  # busy (-1), network, token: try again later
+    except wx_errors.WeChatNetworkError as exc:  # unreachable: in development, say which emulator
+        hint = emulator_unreachable_hint(current_app.config)
+        raise Unavailable("WECHAT_UNAVAILABLE", hint or exc.message) from exc
+    except wx_errors.WeChatError as exc:  # busy (-1), token: try again later
         raise Unavailable("WECHAT_UNAVAILABLE", exc.message) from exc
     except WeChatClientException as exc:  # a configuration problem (appid/secret): ours to fix
         log.error("code2session failed: %s %s", exc.errcode, exc.errmsg)
@@ -143,10 +156,10 @@ def unbound_identity(identity_id: int | None) -> WechatIdentity:
 
 # -- binding ----------------------------------------------------------------------------------
 
-def _attempt_limits(identity_id: int, ip: str | None) -> list[sms.Limit]:
-    limits = [sms.Limit("bind-fail-identity", str(identity_id), 3600, 5)]
+def _attempt_limits(identity_id: int, ip: str | None) -> list[ratelimit.Limit]:
+    limits = [ratelimit.Limit("bind-fail-identity", str(identity_id), 3600, 5)]
     if ip:
-        limits.append(sms.Limit("bind-fail-ip", ip, 3600, 20))
+        limits.append(ratelimit.Limit("bind-fail-ip", ip, 3600, 20))
     return limits
 
 
@@ -156,7 +169,7 @@ def start_student_binding(identity_id: int | None, school_code: str, student_no:
     file; the masked phone. A mismatch says the same whatever field was wrong."""
     identity = unbound_identity(identity_id)
     limits = _attempt_limits(identity.id, ip)
-    sms.check(limits, "核验失败次数过多，请1小时后再试")
+    ratelimit.check(limits, "核验失败次数过多，请1小时后再试")
     student = db.session.scalar(
         select(Student).join(School, School.id == Student.school_id).where(
             School.code == school_code.strip(), Student.student_no == student_no.strip(),
@@ -165,7 +178,7 @@ def start_student_binding(identity_id: int | None, school_code: str, student_no:
             Student.source_status == SourceStatus.APPROVED))
     # Compared again in Python: MySQL's collation would also match other case or widths.
     if student is None or (student.name, student.student_no) != (name.strip(), student_no.strip()):
-        sms.count(limits)
+        ratelimit.count(limits)
         raise InvalidInput("STUDENT_NOT_MATCHED", NOT_MATCHED)
     if not student.phone:
         raise Conflict("NO_PHONE_ON_FILE", "学校未登记你的手机号，请联系学校就业指导中心补充后再绑定")
@@ -250,41 +263,47 @@ def _dummy_hash() -> str:
     return hash_password("not-a-real-password")
 
 
+def _login_limits(username: str, ip: str | None) -> tuple[ratelimit.Limit, list[ratelimit.Limit]]:
+    """Failures per user name (known or not: keyed by a hash of the name) and per IP."""
+    name = lookup_hash("login:" + username.strip().lower())[:32]
+    per_name = ratelimit.Limit("login-fail-name", name, int(LOCK_TIME.total_seconds()), LOCK_AFTER)
+    return per_name, [ratelimit.Limit("login-fail-ip", ip, 3600, 50)] if ip else []
+
+
 def verify_login(username: str, password: str, ip: str | None) -> Account:
-    """The active account with this username and password. Failures are counted (committed
-    even though the caller sees an error); the 5th in a row locks the account for 15 minutes.
-    Unknown usernames and wrong passwords answer alike."""
-    ip_limits = [sms.Limit("login-fail-ip", ip, 3600, 50)] if ip else []
-    sms.check(ip_limits, "登录失败次数过多，请稍后再试")
+    """The active account with this username and password; 5 failures in 15 minutes lock the
+    name for 15 minutes. Unknown usernames and wrong passwords answer alike and take the same
+    steps: failures are counted per name in Redis whether or not the name exists (so the lock
+    says nothing about existence), with one password hash checked either way."""
+    per_name, ip_limits = _login_limits(username, ip)
+    ratelimit.check(ip_limits, "登录失败次数过多，请稍后再试")
+    ratelimit.check([per_name], LOCKED_MESSAGE, code="ACCOUNT_LOCKED")
     account = db.session.scalar(select(Account).where(Account.username == username.strip()))
-    now = utcnow()
-    if account is None or not account.password_hash:
-        verify_password(_dummy_hash(), password)  # the same time as a real check
+    known = account is not None and bool(account.password_hash)
+    if not verify_password(account.password_hash if known else _dummy_hash(), password) or not known:
         db.session.rollback()
-        sms.count(ip_limits)
-        raise InvalidInput("BAD_CREDENTIALS", "用户名或密码错误")
-    if account.locked_until and account.locked_until > now:
-        left = int((account.locked_until - now).total_seconds())
-        db.session.rollback()
-        raise RateLimited(left, LOCKED_MESSAGE, "ACCOUNT_LOCKED")
-    if not verify_password(account.password_hash, password):
-        db.session.refresh(account, with_for_update=True)  # count under a row lock
-        account.failed_logins += 1
-        locked = account.failed_logins >= LOCK_AFTER
-        if locked:
-            account.failed_logins, account.locked_until = 0, now + LOCK_TIME
-            audit("lockout", account.id, None, ip)
-        db.session.commit()
-        sms.count(ip_limits)
-        if locked:
-            raise RateLimited(int(LOCK_TIME.total_seconds()), LOCKED_MESSAGE, "ACCOUNT_LOCKED")
+        ratelimit.count([per_name, *ip_limits])
+        if ratelimit.remaining(per_name) <= 0:
+            if known:
+                _record_lockout(account.id, ip)
+            raise RateLimited(ratelimit.retry_after(per_name), LOCKED_MESSAGE, "ACCOUNT_LOCKED")
         raise InvalidInput("BAD_CREDENTIALS", "用户名或密码错误")
     if not account.is_active:
         db.session.rollback()
         raise Forbidden("ACCOUNT_DISABLED", "账号已停用，请联系管理员")
+    ratelimit.clear([per_name])
+    now = utcnow()
     account.failed_logins, account.locked_until, account.last_login_at = 0, None, now
     db.session.commit()
     return account
+
+
+@transactional
+def _record_lockout(account_id: int, ip: str | None) -> None:
+    """For the account's history: when and from where it was locked."""
+    account = db.session.get(Account, account_id)
+    account.failed_logins, account.locked_until = LOCK_AFTER, utcnow() + LOCK_TIME
+    audit("lockout", account.id, None, ip)
 
 
 def _link_siblings(identity: WechatIdentity, ip: str | None) -> None:

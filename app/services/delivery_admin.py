@@ -9,7 +9,8 @@ from sqlalchemy import Select, func, select
 
 from app.clock import CHINA, utcnow
 from app.extensions import db
-from app.models import Delivery, DeliveryStatus, Notification, OutboxMessage, OutboxStatus, WechatIdentity
+from app.models import (Delivery, DeliveryStatus, Notification, OutboxMessage, OutboxStatus,
+                        WechatIdentity)
 
 
 @dataclass(frozen=True)

@@ -14,22 +14,8 @@ from sqlalchemy import func, select
 from app.clock import utcnow
 from app.domain.identity import credit_code_check_char, id_number_check_char
 from app.extensions import db
-from app.models import (
-    Account,
-    College,
-    DictEntry,
-    EducationLevel,
-    Employer,
-    Gender,
-    Major,
-    ReviewLevels,
-    Role,
-    School,
-    SourceStatus,
-    Student,
-    TrainingMode,
-    VerificationStatus,
-)
+from app.models import (Account, College, DictEntry, EducationLevel, Employer, Gender, Major,
+                        ReviewLevels, Role, School, SourceStatus, Student, TrainingMode, VerificationStatus)
 from app.pii import mask_id_number
 from app.services.accounts import hash_password
 from app.services.dictionaries import load_dictionaries
@@ -84,7 +70,7 @@ PHONE_PREFIXES = [f"13{d}" for d in range(10)] + ["150", "151", "152", "153", "1
                                                   "158", "159"] + [f"18{d}" for d in range(10)]
 
 
-def create_demo_data(student_count: int = 300) -> list[str]:
+def create_demo_data(student_count: int = 300, base_url: str = "http://127.0.0.1:5000") -> list[str]:
     """Create the demo school (once) and return the lines that tell a person how to log in."""
     if student_count < 0:
         raise ValueError("student_count must be >= 0")
@@ -94,7 +80,7 @@ def create_demo_data(student_count: int = 300) -> list[str]:
             load_dictionaries()
         school = _create(student_count)
         db.session.commit()
-    return _login_lines(school)
+    return _login_lines(school, base_url)
 
 
 def _create(student_count: int) -> School:
@@ -201,7 +187,7 @@ def _unique(taken: set[str], make) -> str:
     return value
 
 
-def _login_lines(school: School) -> list[str]:
+def _login_lines(school: School, base_url: str) -> list[str]:
     """The same lines whether the data was just created or already there."""
     lines = [f"==== 网签演示数据：{school.name}（学校代码 {school.code}）====",
              f"所有演示账号的密码（仅供演示）：{DEMO_PASSWORD}",
@@ -234,6 +220,7 @@ def _login_lines(school: School) -> list[str]:
     if examples:
         lines.append("演示专用：绑定学生身份所需的完整身份证号（均为虚构，仅限演示环境）：")
         lines += [f"  {s.name} {s.student_no} {s.id_number}" for s in examples]
-    lines += ["健康检查：http://127.0.0.1:5000/healthz",
-              "微信模拟器：http://127.0.0.1:5000/_emulator/"]
+    base_url = base_url.rstrip("/")
+    lines += [f"健康检查：{base_url}/healthz", f"电脑端登录：{base_url}/login",
+              f"微信模拟器：{base_url}/_emulator/"]
     return lines

@@ -74,6 +74,19 @@ def names_of(wanted: dict[str, tuple[str, str | None]]) -> dict[str, str]:
     return {key: names[pair] for key, pair in wanted.items() if pair in names}
 
 
+def unknown_codes(wanted: dict[str, tuple[str, str | None, str]]) -> dict[str, str]:
+    """{field: (kind, code, label)} → {field: message} for each code that names no active entry,
+    in one query."""
+    pairs = {(kind, code) for kind, code, _ in wanted.values() if code}
+    if not pairs:
+        return {}
+    known = {tuple(row) for row in db.session.execute(select(DictEntry.kind, DictEntry.code).where(
+        DictEntry.kind.in_({k for k, _ in pairs}), DictEntry.code.in_({c for _, c in pairs}),
+        DictEntry.is_active.is_(True)))}
+    return {field: f"{label}代码不存在" for field, (kind, code, label) in wanted.items()
+            if code and (kind, code) not in known}
+
+
 # -- the platform admin's editing (字典管理) -------------------------------------------------------
 
 def require_platform_admin(actor: Actor) -> None:

@@ -4,38 +4,75 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import FileStorage
 
-from app.clock import utcnow
+from app.domain import verification as rules
 from app.domain.actors import Actor
-from app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.domain.errors import Conflict, Forbidden, InvalidInput
 from app.domain.identity import credit_code_error, normalize_credit_code
 from app.extensions import db
-from app.models import (
-    Account,
-    ArchiveProfile,
-    ArchiveProfileRevision,
-    Employer,
-    EmployerEvidence,
-    EvidenceKind,
-    RecipientType,
-    Role,
-    VerificationStatus,
-)
-from app.services import archive, uploads
+from app.models import (Account, ArchiveProfile, ArchiveProfileRevision, Employer, EmployerEvidence,
+                        EvidenceKind, RecipientType, Role, VerificationStatus)
+from app.services import archive, ratelimit, uploads
 from app.services.accounts import create_login_account
 from app.services.dictionaries import dictionary_codes
+from app.services.constraints import violated_constraint
 from app.services.flow import record_flow
 from app.services.notify import notify
 from app.services.unit import transactional
+from app.services.workflow import Runner
 
-VERIFIERS = ("platform_admin", "school_reviewer")  # SPEC §1: the platform or any school
+REGISTRATIONS_PER_IP_HOUR = 10
+MAX_EVIDENCE_FILES = 20  # licence and authorisation scans kept per employer
 _DICT_FIELDS = (("nature_code", "unit_nature", "单位性质"), ("industry_code", "industry", "行业"),
                 ("region_code", "region", "所在地区"), ("affiliation_code", "affiliation", "单位隶属"))
-_DECIDABLE = VerificationStatus.PENDING
+
+
+class _Facts:
+    def __init__(self, employer: Employer) -> None:
+        self.employer = employer
+
+    @property
+    def has_licence(self) -> bool:
+        return any(e.kind == EvidenceKind.LICENCE for e in self.employer.evidence)
+
+
+class VerificationRunner(Runner):
+    """单位认证 on the one executor: the flow log is the employer's own chain."""
+    workflow = rules.VERIFICATION
+    model = Employer
+    not_found = ("EMPLOYER_NOT_FOUND", "单位不存在")
+    state_attr = "verification_status"
+
+    def owns(self, actor: Actor, employer: Employer) -> bool:
+        if actor.role == "employer_user":
+            return actor.employer_id == employer.id
+        return actor.role in rules.VERIFIERS
+
+    def facts(self, employer: Employer, actor: Actor, now) -> _Facts:
+        return _Facts(employer)
+
+    def enter(self, employer: Employer, row, before: str, target: str, now, reason: str | None) -> None:
+        if target == rules.APPROVED:
+            employer.verified_at = now
+            employer.rejection_reason = None
+        elif target == rules.REJECTED:
+            employer.verified_at, employer.verified_by_id = None, None
+            employer.rejection_reason = reason
+        else:
+            employer.rejection_reason = None
+
+    def emit(self, employer: Employer, row, occurrence: int, reason: str | None) -> None:
+        notify(RecipientType.EMPLOYER, employer.id, row.event, dedupe=f"emp{employer.id}:{occurrence}",
+               subject_type="employer", subject_id=employer.id, employer_name=employer.name,
+               remark=reason)
+
+
+VERIFICATION = VerificationRunner()
 
 
 @dataclass
@@ -83,9 +120,15 @@ def _username_taken(username: str) -> bool:
 
 
 @transactional
-def register_employer(data: Registration) -> tuple[Employer, Account]:
-    """A new employer, pending verification, with its first user account."""
+def register_employer(data: Registration, ip: str | None = None) -> tuple[Employer, Account]:
+    """A new employer, pending verification, with its first user account.
+
+    Attempts that pass validation are limited per IP (REGISTRATIONS_PER_IP_HOUR): the answers
+    "credit code registered" / "username taken" must not be a free way to probe who exists."""
     _check_registration(data)
+    if ip:
+        per_hour = int(current_app.config.get("REGISTRATIONS_PER_IP_HOUR", REGISTRATIONS_PER_IP_HOUR))
+        ratelimit.hit([ratelimit.Limit("register-ip", ip, 3600, per_hour)], "注册过于频繁，请稍后再试")
     code = normalize_credit_code(data.credit_code)
     exists = Conflict("EMPLOYER_EXISTS", "该统一社会信用代码已注册，请联系本单位已有账号的同事添加账号或找回密码",
                       {"credit_code": "该统一社会信用代码已注册"})
@@ -106,9 +149,9 @@ def register_employer(data: Registration) -> tuple[Employer, Account]:
                                        data.contact_name, employer_id=employer.id)
         db.session.flush()
     except IntegrityError as exc:  # a concurrent registration won the race
-        raise (exists if "credit_code" in str(exc.orig) else taken) from exc
-    record_flow("employer", employer.id, "register", Actor.from_account(account), None,
-                VerificationStatus.PENDING.value)
+        raise (exists if violated_constraint(exc) == "uq_employers_credit_code" else taken) from exc
+    # Created here with its first account (the table's "register" row names the step).
+    record_flow("employer", employer.id, "register", Actor.from_account(account), None, rules.PENDING)
     return employer, account
 
 
@@ -127,43 +170,51 @@ def verified_employer(actor: Actor) -> Employer:
 
 
 def submit_evidence(actor: Actor, licence: FileStorage | None,
-                    authorisation: FileStorage | None = None) -> Employer:
-    """Store the licence scan (and authorisation letter); a rejected employer goes back to pending."""
-    employer_of(actor)  # role check before touching the disk
+                    authorisation: FileStorage | None = None, ip: str | None = None) -> Employer:
+    """Store the licence scan (and authorisation letter); a rejected employer goes back to pending.
+
+    An employer keeps at most MAX_EVIDENCE_FILES files (checked before decoding, and again under
+    the employer's row lock when recording)."""
+    employer = employer_of(actor)  # role check before touching the disk
+    with_letter = isinstance(authorisation, FileStorage) and bool(authorisation.filename)
+    _check_evidence_room(employer.id, 2 if with_letter else 1)
     stored: list[uploads.StoredFile] = []
     try:
-        stored.append(uploads.save_image(licence, field="licence", label="营业执照（或法人证书）扫描件"))
-        if isinstance(authorisation, FileStorage) and authorisation.filename:
-            stored.append(uploads.save_image(authorisation, field="authorisation", label="授权委托书"))
+        stored.append(uploads.save_image(licence, field="licence", label="营业执照（或法人证书）扫描件",
+                                         ip=ip))
+        if with_letter:
+            stored.append(uploads.save_image(authorisation, field="authorisation", label="授权委托书",
+                                             ip=ip))
         return _record_evidence(actor, stored)
     except Exception:
         uploads.discard(stored)
         raise
 
 
+def _check_evidence_room(employer_id: int, incoming: int) -> None:
+    held = db.session.scalar(select(func.count()).select_from(EmployerEvidence).where(
+        EmployerEvidence.employer_id == employer_id))
+    if held + incoming > MAX_EVIDENCE_FILES:
+        raise Conflict("EVIDENCE_LIMIT_REACHED",
+                       f"认证材料最多保存{MAX_EVIDENCE_FILES}份，已达上限；如需更换请联系平台管理员")
+
+
 @transactional
 def _record_evidence(actor: Actor, stored: list[uploads.StoredFile]) -> Employer:
-    employer = db.session.scalar(select(Employer).where(
-        Employer.id == actor.employer_id).with_for_update())
-    if employer.verification_status == VerificationStatus.APPROVED:
-        raise Conflict("EMPLOYER_ALREADY_VERIFIED", "单位已通过认证，无需再次提交材料；如需修改单位信息请联系客服")
+    employer = VERIFICATION.load(actor, actor.employer_id, lock=True)
+    _check_evidence_room(employer.id, len(stored))
     for kind, item in zip((EvidenceKind.LICENCE, EvidenceKind.AUTHORISATION), stored):
         db.session.add(EmployerEvidence(
             employer_id=employer.id, kind=kind, storage_key=item.storage_key,
             content_type=item.content_type, size=item.size, sha256=item.sha256,
             uploaded_by_id=actor.account_id))
-    before = employer.verification_status.value
-    employer.verification_status = VerificationStatus.PENDING
-    employer.rejection_reason = None
-    record_flow("employer", employer.id, "submit_evidence", actor, before,
-                VerificationStatus.PENDING.value)
-    db.session.flush()
+    VERIFICATION.run(employer, "submit_evidence", actor)  # refused once approved
     db.session.refresh(employer, ["evidence"])
     return employer
 
 
 def may_verify_employers(actor: Actor) -> bool:
-    return actor.role in VERIFIERS
+    return actor.role in rules.VERIFIERS
 
 
 @transactional
@@ -177,28 +228,9 @@ def decide_verification(actor: Actor, employer_id: int, approve: bool,
         raise InvalidInput("REASON_REQUIRED", "请填写不通过的原因", {"reason": "请填写不通过的原因"})
     if reason and len(reason) > 500:
         raise InvalidInput("REASON_TOO_LONG", "原因不能超过500字", {"reason": "不能超过500字"})
-    employer = db.session.scalar(select(Employer).where(Employer.id == employer_id).with_for_update())
-    if employer is None:
-        raise NotFound("EMPLOYER_NOT_FOUND", "单位不存在")
-    if employer.verification_status != _DECIDABLE:
-        raise Conflict("VERIFICATION_NOT_PENDING", "该单位不在待审核状态，不能重复审核")
-    if not any(e.kind == EvidenceKind.LICENCE for e in employer.evidence):
-        raise Conflict("EVIDENCE_MISSING", "该单位尚未上传营业执照扫描件，暂不能审核")
-    if approve:
-        employer.verification_status = VerificationStatus.APPROVED
-        employer.verified_at, employer.verified_by_id = utcnow(), actor.account_id
-        employer.rejection_reason = None
-    else:
-        employer.verification_status = VerificationStatus.REJECTED
-        employer.verified_at, employer.verified_by_id = None, None
-        employer.rejection_reason = reason
-    target = employer.verification_status.value
-    entry = record_flow("employer", employer.id, "verify_approve" if approve else "verify_reject",
-                        actor, _DECIDABLE.value, target, reason)
-    notify(RecipientType.EMPLOYER, employer.id,
-           "employer_verified" if approve else "employer_verification_rejected",
-           dedupe=f"emp{employer.id}:{entry.seq}", subject_type="employer", subject_id=employer.id,
-           employer_name=employer.name, remark=reason)
+    employer = VERIFICATION.load(actor, employer_id, lock=True)
+    employer.verified_by_id = actor.account_id if approve else None
+    VERIFICATION.run(employer, "approve" if approve else "reject", actor, reason)
     return employer
 
 

@@ -23,17 +23,9 @@ from app.domain.errors import InvalidInput, NotFound
 from app.extensions import db
 from app.models import Favorite, Student
 from app.services.employers import verified_employer
-from app.services.search import (
-    PHONE_OR_ID_HINT,
-    StudentKey,
-    find_students,
-    hit_rate_limit,
-    identity_hash,
-    is_searchable,
-    searchable,
-    student_card,
-    was_found,
-)
+from app.services import ratelimit
+from app.services.search import (PHONE_OR_ID_HINT, StudentKey, find_students, identity_hash,
+                                 is_searchable, searchable, spend_lookups, student_card, was_found)
 from app.services.unit import transactional
 from app.services.uploads import UnsupportedUpload
 
@@ -199,12 +191,19 @@ def _row_key(cells: dict[str, object]) -> StudentKey | str:
 
 @transactional
 def import_favorites(actor: Actor, content: bytes) -> ImportReport:
-    """Resolve every row exactly like a search; add those found, report each row in Chinese."""
+    """Resolve every row exactly like a search; add those found, report each row in Chinese.
+
+    The rows spend from the employer's lookup budget (search.spend_lookups), all before any is
+    looked up; a row that finds nobody reads the same as one for a student the employer may
+    not add (定向, source info not approved, signing closed)."""
     employer = verified_employer(actor)
-    hit_rate_limit("favorites-import", actor.account_id, IMPORTS_PER_HOUR, 3600,
-                   "导入过于频繁，请稍后再试")
+    ratelimit.hit([ratelimit.Limit("favorites-import", employer.id, 3600, IMPORTS_PER_HOUR)],
+                  "导入过于频繁，请稍后再试")
     rows = [(number, _row_key(cells)) for number, cells in _read_rows(content)]
-    found = find_students(k for _, k in rows if isinstance(k, StudentKey))
+    keys = {k for _, k in rows if isinstance(k, StudentKey)}
+    if keys:  # each row's ID number or phone is a lookup, like a search: one budget for both
+        spend_lookups(employer.id, len(keys))
+    found = find_students(keys)
     already = set(db.session.scalars(select(Favorite.student_id).where(
         Favorite.employer_id == employer.id,
         Favorite.student_id.in_([s.id for s in found.values()]))))

@@ -1,10 +1,17 @@
-"""流程追踪: append a hash-chained entry per transition; verify the chains."""
+"""流程追踪: append a hash-chained entry per transition; verify the chains.
+
+Each entry carries an HMAC (key: FLOW_LOG_KEY) of its content and of the previous entry's
+hash: whoever can write to the database but does not hold the key cannot change an entry and
+re-chain the rest unnoticed.
+"""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import select
 
 from app.clock import utcnow
@@ -15,15 +22,19 @@ from app.models import FlowEntry
 GENESIS = "0" * 64
 
 
-def _digest(entry: FlowEntry) -> str:
-    payload = json.dumps({
+def _payload(entry: FlowEntry) -> str:
+    return json.dumps({
         "subject": [entry.subject_type, entry.subject_id, entry.seq],
         "action": entry.action, "from": entry.from_state, "to": entry.to_state,
         "actor": [entry.actor_id, entry.actor_name, entry.actor_role],
         "remark": entry.remark, "at": entry.created_at.isoformat(timespec="seconds"),
         "prev": entry.prev_hash,
     }, ensure_ascii=False, sort_keys=True)
-    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _digest(entry: FlowEntry) -> str:
+    key = current_app.config["FLOW_LOG_KEY"].encode()
+    return hmac.new(key, _payload(entry).encode(), hashlib.sha256).hexdigest()
 
 
 def record_flow(subject_type: str, subject_id: int, action: str, actor: Actor,
@@ -100,7 +111,7 @@ def verify_flow_log(batch: int = 5000) -> tuple[int, list[ChainBreak]]:
                 breaks.append(ChainBreak(*where, f"序号不连续（应为 {expected_seq}）"))
             if entry.prev_hash != expected_prev:
                 breaks.append(ChainBreak(*where, "前一条记录的哈希不匹配（记录被删除或改动）"))
-            if _digest(entry) != entry.hash:
+            if not hmac.compare_digest(_digest(entry), entry.hash):
                 breaks.append(ChainBreak(*where, "记录内容与哈希不符（记录被篡改）"))
             previous = entry
             checked += 1

@@ -1,7 +1,10 @@
 """The school's interventions on an agreement: void 作废, invalidate 失效 (also when a student's
 record is invalidated), forced termination 强制解约, withdraw an approval 撤回审核.
 
-Each needs a reason and writes the flow log; the transition table says from which states."""
+Each needs a reason and writes the flow log; the transition table says from which states and
+refuses void and withdrawal while a termination is in flight. Invalidation and forced
+termination overtake a pending termination request, which fails on the record.
+"""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -9,10 +12,10 @@ from sqlalchemy import select
 from app.clock import utcnow
 from app.domain import signing as rules
 from app.domain.actors import Actor
-from app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.domain.errors import Forbidden, InvalidInput, NotFound
 from app.extensions import db
-from app.models import InterventionEvidence, Invitation, RecordStatus, Student, Termination
-from app.services.signing_flow import apply_transition, load_for
+from app.models import InterventionEvidence, Invitation, RecordStatus, Student
+from app.services.signing_flow import SIGNING
 from app.services.terminations import close_in_flight
 from app.services.unit import transactional
 
@@ -24,47 +27,38 @@ def _reason(reason: str | None) -> str:
     return reason[:500]
 
 
-def _no_termination_in_flight(invitation: Invitation) -> None:
-    if db.session.scalar(select(Termination.id).where(
-            Termination.in_flight_invitation_id == invitation.id)) is not None:
-        raise Conflict("TERMINATION_IN_FLIGHT", "该协议有进行中的解约申请，请先处理解约申请")
-
-
 @transactional
 def withdraw_approval(actor: Actor, invitation_id: int, reason: str) -> Invitation:
-    """撤回审核: back to school review; the agreement keeps its number for the re-approval."""
-    invitation = load_for(actor, invitation_id, lock=True)
-    _no_termination_in_flight(invitation)
-    apply_transition(invitation, "withdraw_approval", actor, _reason(reason))
-    invitation.effective_at = None
+    """撤回审核: back to school review; the agreement keeps its number and its terms."""
+    invitation = SIGNING.load(actor, invitation_id, lock=True)
+    SIGNING.run(invitation, "withdraw_approval", actor, _reason(reason))
     return invitation
 
 
 @transactional
 def void_agreement(actor: Actor, invitation_id: int, reason: str) -> Invitation:
     """作废: the agreement ends and the student may sign again."""
-    invitation = load_for(actor, invitation_id, lock=True)
-    _no_termination_in_flight(invitation)
-    apply_transition(invitation, "void", actor, _reason(reason))
+    invitation = SIGNING.load(actor, invitation_id, lock=True)
+    SIGNING.run(invitation, "void", actor, _reason(reason))
     return invitation
 
 
 @transactional
 def invalidate_agreement(actor: Actor, invitation_id: int, reason: str) -> Invitation:
-    invitation = load_for(actor, invitation_id, lock=True)
+    invitation = SIGNING.load(actor, invitation_id, lock=True)
     reason = _reason(reason)
-    close_in_flight(invitation.id, actor, "协议已失效，解约申请终止")
-    apply_transition(invitation, "invalidate", actor, reason)
+    close_in_flight(invitation, actor, "协议已失效，解约申请终止")
+    SIGNING.run(invitation, "invalidate", actor, reason)
     return invitation
 
 
 @transactional
 def force_terminate(actor: Actor, invitation_id: int, reason: str, evidence=None) -> Invitation:
     """强制解约, with optional evidence (a stored image from app.services.uploads)."""
-    invitation = load_for(actor, invitation_id, lock=True)
+    invitation = SIGNING.load(actor, invitation_id, lock=True)
     reason = _reason(reason)
-    close_in_flight(invitation.id, actor, "学校已强制解约，本解约申请终止")
-    apply_transition(invitation, "force_terminate", actor, reason)
+    close_in_flight(invitation, actor, "学校已强制解约，本解约申请终止")
+    SIGNING.run(invitation, "force_terminate", actor, reason)
     if evidence is not None:
         db.session.add(InterventionEvidence(
             invitation_id=invitation.id, action="force_terminate", storage_key=evidence.storage_key,
@@ -83,10 +77,11 @@ def invalidate_student(actor: Actor, student_id: int, reason: str) -> int:
         raise NotFound("STUDENT_NOT_FOUND", "学生不存在")
     reason = _reason(reason)
     student.record_status = RecordStatus.INVALID
-    open_states = rules.TRANSITIONS["invalidate"].sources
+    open_states = rules.SIGNING.row("invalidate", rules.INVITED).sources
     invitations = db.session.scalars(select(Invitation).where(
-        Invitation.student_id == student.id, Invitation.state.in_(open_states)).with_for_update()).all()
+        Invitation.student_id == student.id, Invitation.state.in_(open_states))
+        .order_by(Invitation.id).with_for_update()).all()
     for invitation in invitations:
-        close_in_flight(invitation.id, actor, "学籍失效，解约申请终止")
-        apply_transition(invitation, "invalidate", actor, f"学籍失效：{reason}")
+        close_in_flight(invitation, actor, "学籍失效，解约申请终止")
+        SIGNING.run(invitation, "invalidate", actor, f"学籍失效：{reason}")
     return len(invitations)

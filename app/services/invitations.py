@@ -13,28 +13,15 @@ from app.domain.actors import SYSTEM, Actor
 from app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.domain.terms import ArchiveTerms, InvitationTerms
 from app.extensions import db
-from app.models import (
-    Employer,
-    Invitation,
-    InvitationRevision,
-    InvitationState,
-    RecordStatus,
-    RevisionStatus,
-    SourceStatus,
-    Student,
-    TrainingMode,
-)
+from app.domain.workflow import NEW
+from app.models import (Employer, Invitation, InvitationRevision, InvitationState, RecordStatus,
+                        RevisionStatus, School, SourceStatus, Student, TrainingMode)
 from app.services.archive import archive_defaults_for, remember_first_archive
+from app.services.constraints import flush_or_conflict
+from app.services.dictionaries import unknown_codes
 from app.services.flow import record_first_flow
 from app.services.search import reachable_ids
-from app.services.signing_flow import (
-    apply_transition,
-    current_revision,
-    emit,
-    flush_or_conflict,
-    load_for,
-    open_pair,
-)
+from app.services.signing_flow import SIGNING, current_revision, emit
 from app.services.unit import transactional
 
 MAX_BATCH = 1000
@@ -60,7 +47,7 @@ def employer_snapshot(employer: Employer) -> dict[str, Any]:
 
 
 def _verified_employer(actor: Actor) -> Employer:
-    if actor.role != "employer_user":
+    if actor.role not in rules.SIGNING.row("invite", NEW).roles:
         raise Forbidden("ACTION_NOT_ALLOWED", "只有用人单位用户可以发送邀约")
     employer = db.session.get(Employer, actor.employer_id)
     if not employer.is_verified:
@@ -69,18 +56,36 @@ def _verified_employer(actor: Actor) -> Employer:
 
 
 def _invitable(student: Student | None) -> tuple[str, str] | None:
+    """Why this student cannot be invited now (the 生源 gate of seeds 000, 002, 003), or None."""
     if student is None:
         return "STUDENT_NOT_FOUND", "学生不存在"
-    if student.record_status != RecordStatus.ACTIVE or student.source_status != SourceStatus.APPROVED:
-        return "STUDENT_NOT_INVITABLE", "该学生生源信息未审核通过，暂不能邀约"
+    if student.record_status != RecordStatus.ACTIVE:
+        return "STUDENT_RECORD_INVALID", "该学生学籍信息已失效，不能邀约"
+    if student.source_status != SourceStatus.APPROVED:
+        return "SOURCE_NOT_APPROVED", "该学生生源信息尚未审核通过，暂不能邀约"
     if student.training_mode == TrainingMode.DIRECTED:
         return "DIRECTED_STUDENT", "定向生不能进行网上签约"
     if not student.signing_open:
-        return "SIGNING_CLOSED", "学校尚未对该学生开放网上签约"
+        reason = f"（{student.signing_closed_reason}）" if student.signing_closed_reason else ""
+        return "SIGNING_CLOSED", f"学校尚未对该学生开放网上签约{reason}"
     return None
 
 
+def check_codes(terms: InvitationTerms) -> None:
+    """Every dictionary code of a letter names an entry; an unknown one is a 400 naming its field."""
+    fields = unknown_codes({"job_category_code": ("job_category", terms.job_category_code, "工作职位类别"),
+                            "work_region_code": ("region", terms.work_region_code, "实际工作地点")})
+    if fields:
+        raise InvalidInput("VALIDATION_FAILED", "提交的内容有误，请检查后重试", fields)
+
+
+def feedback_days_for(terms: InvitationTerms, school: School) -> int:
+    """反馈有效期: as the employer wrote it, else the school's default (school settings)."""
+    return terms.feedback_days or school.default_feedback_days
+
+
 def _complete_terms(actor: Actor, employer: Employer, terms: InvitationTerms) -> dict[str, Any]:
+    check_codes(terms)
     data = terms.model_dump(mode="json")
     if terms.archive is None:
         data["archive"] = ArchiveTerms.model_validate(archive_defaults_for(actor, employer)).model_dump(
@@ -147,8 +152,8 @@ def _open_pairs(employer_id: int, student_ids: list[int]) -> set[int]:
     busy: set[int] = set()
     for invitation in db.session.scalars(select(Invitation).where(
             Invitation.open_pair.in_([f"{employer_id}:{s}" for s in student_ids]))):
-        if invitation.state == InvitationState.INVITED and invitation.deadline_at <= now:
-            apply_transition(invitation, "expire", SYSTEM)
+        if rules.is_overdue(invitation.state.value, invitation.deadline_at, now):
+            SIGNING.run(invitation, "expire", SYSTEM, now=now)
         else:
             busy.add(invitation.student_id)
     return busy
@@ -162,21 +167,32 @@ class _Letter:
         self.data = _complete_terms(actor, employer, terms)
         remember_first_archive(actor, employer, self.data["archive"])
         self.snapshot = employer_snapshot(employer)
-        self.deadline = rules.deadline_for(utcnow(), terms.feedback_days)
+        self.now = utcnow()
+        self._days: dict[int, int] = {}
+
+    def feedback_days(self, school_id: int) -> int:
+        if school_id not in self._days:
+            self._days[school_id] = feedback_days_for(self.terms, db.session.get(School, school_id))
+        return self._days[school_id]
+
+    def deadline(self, school_id: int):
+        return rules.deadline_for(self.now, self.feedback_days(school_id))
 
     def send_many(self, students: list[Student]) -> dict[int, int]:
         """Invitations, first revisions, flow entries and notifications: two flushes in all."""
         invitations = [Invitation(
             employer_id=self.employer.id, student_id=s.id, school_id=s.school_id,
             college_id=s.college_id, cohort=s.cohort, invited_by_id=self.actor.account_id,
-            deadline_at=self.deadline, open_pair=f"{self.employer.id}:{s.id}") for s in students]
+            deadline_at=self.deadline(s.school_id), open_pair=f"{self.employer.id}:{s.id}")
+            for s in students]
         db.session.add_all(invitations)
         flush_or_conflict()
         for invitation in invitations:
+            days = self.feedback_days(invitation.school_id)
             revision = InvitationRevision(
-                invitation=invitation, number=1, terms=self.data, employer_snapshot=self.snapshot,
-                feedback_days=self.terms.feedback_days, deadline_at=self.deadline,
-                created_by_id=self.actor.account_id)
+                invitation=invitation, number=1, terms={**self.data, "feedback_days": days},
+                employer_snapshot=self.snapshot, feedback_days=days,
+                deadline_at=invitation.deadline_at, created_by_id=self.actor.account_id)
             db.session.add(revision)
             entry = record_first_flow("invitation", invitation.id, "invite", self.actor,
                                       InvitationState.INVITED.value)
@@ -191,30 +207,34 @@ def preview_letter(actor: Actor, student_id: int, terms: InvitationTerms) -> dic
     student = db.session.get(Student, student_id) if reachable_ids(employer.id, [student_id]) else None
     if student is None:
         raise NotFound("STUDENT_NOT_FOUND", NOT_REACHABLE)
-    deadline = rules.deadline_for(utcnow(), terms.feedback_days)
+    days = feedback_days_for(terms, student.school)
+    deadline = rules.deadline_for(utcnow(), days)
     return {"opening": rules.letter_opening(student.name, terms.position, deadline),
             "deadline_date": f"{rules.deadline_display_date(deadline):%Y/%m/%d}",
-            "terms": _complete_terms(actor, employer, terms), "employer": employer_snapshot(employer),
-            "signing_notice": rules.SIGNING_NOTICE}
+            "terms": {**_complete_terms(actor, employer, terms), "feedback_days": days},
+            "employer": employer_snapshot(employer), "signing_notice": rules.SIGNING_NOTICE}
 
 
 @transactional
 def modify_invitation(actor: Actor, invitation_id: int, terms: InvitationTerms) -> Invitation:
     """修改邀约: a new revision. Before acceptance it replaces the letter (new deadline);
     after acceptance it waits for the student's agreement (SPEC §4)."""
-    invitation = load_for(actor, invitation_id, lock=True)
+    invitation = SIGNING.load(actor, invitation_id, lock=True)
     employer = _verified_employer(actor)
-    if invitation.state == InvitationState.INVITED and utcnow() >= invitation.deadline_at:
-        raise Conflict("INVITATION_EXPIRED", "邀约已过期，请重新发送邀约")
-    number = invitation.current_revision_no + 1
     now = utcnow()
-    deadline = rules.deadline_for(now, terms.feedback_days)
+    # The table refuses an overdue letter and a numbered agreement before anything changes.
+    SIGNING.workflow.check("modify", invitation.state.value, SIGNING.roles(actor, invitation),
+                           SIGNING.facts(invitation, actor, now))
+    number = invitation.current_revision_no + 1
+    days = feedback_days_for(terms, db.session.get(School, invitation.school_id))
+    deadline = rules.deadline_for(now, days)
     previous = current_revision(invitation)
     if previous.status == RevisionStatus.CURRENT:
         previous.status = RevisionStatus.SUPERSEDED
     db.session.add(InvitationRevision(
-        invitation_id=invitation.id, number=number, terms=_complete_terms(actor, employer, terms),
-        employer_snapshot=employer_snapshot(employer), feedback_days=terms.feedback_days,
+        invitation_id=invitation.id, number=number,
+        terms={**_complete_terms(actor, employer, terms), "feedback_days": days},
+        employer_snapshot=employer_snapshot(employer), feedback_days=days,
         deadline_at=deadline, created_by_id=actor.account_id))
     invitation.current_revision_no = number
     if invitation.state == InvitationState.INVITED:
@@ -222,7 +242,7 @@ def modify_invitation(actor: Actor, invitation_id: int, terms: InvitationTerms) 
         invitation.reminder_sent_at = None
     else:
         invitation.pending_revision_no = number
-    apply_transition(invitation, "modify", actor)
+    SIGNING.run(invitation, "modify", actor, now=now)
     return invitation
 
 
@@ -231,20 +251,19 @@ def expire_due(batch_size: int = 500, now=None) -> int:
     now = now or utcnow()
     total = 0
     while True:
-        ids = db.session.scalars(select(Invitation.id).where(
-            Invitation.state == InvitationState.INVITED, Invitation.deadline_at <= now)
-            .order_by(Invitation.deadline_at).limit(batch_size)).all()
+        ids = db.session.scalars(select(Invitation.id).where(rules.overdue_condition(Invitation, now))
+                                 .order_by(Invitation.deadline_at).limit(batch_size)).all()
         if not ids:
             return total
-        total += _expire_batch(ids)
+        total += _expire_batch(ids, now)
 
 
 @transactional
-def _expire_batch(ids: list[int]) -> int:
+def _expire_batch(ids: list[int], now) -> int:
     count = 0
     for invitation in db.session.scalars(select(Invitation).where(
-            Invitation.id.in_(ids), Invitation.state == InvitationState.INVITED).with_for_update()):
-        apply_transition(invitation, "expire", SYSTEM)
+            Invitation.id.in_(ids), rules.overdue_condition(Invitation, now)).with_for_update()):
+        SIGNING.run(invitation, "expire", SYSTEM, now=now)
         count += 1
     return count
 
@@ -254,8 +273,8 @@ def send_due_reminders(now=None) -> int:
     """Tell students 24 h before a deadline; each invitation is reminded once per deadline."""
     now = now or utcnow()
     due = db.session.scalars(select(Invitation).where(
-        Invitation.state == InvitationState.INVITED, Invitation.reminder_sent_at.is_(None),
-        Invitation.deadline_at > now, Invitation.deadline_at <= now + timedelta(hours=24))
+        rules.open_letter_condition(Invitation, now), Invitation.reminder_sent_at.is_(None),
+        Invitation.deadline_at <= now + timedelta(hours=24))
         .limit(5000)).all()
     for invitation in due:
         claimed = db.session.execute(update(Invitation).where(

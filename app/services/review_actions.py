@@ -45,7 +45,7 @@ def intervene(actor: Actor, invitation_id: int, action: str, reason: str | None,
 
 
 def force_terminate(actor: Actor, invitation_id: int, reason: str | None, confirm: bool,
-                    evidence: FileStorage | None = None) -> Invitation:
+                    evidence: FileStorage | None = None, ip: str | None = None) -> Invitation:
     """强制解约 with optional evidence: the image is stored first and removed again if the
     termination is refused."""
     load_for(actor, invitation_id)  # 404 outside the reviewer's reach, before the disk
@@ -54,7 +54,7 @@ def force_terminate(actor: Actor, invitation_id: int, reason: str | None, confir
         raise Forbidden("ACTION_NOT_ALLOWED", "只有学校审核员可以强制解约")
     stored = None
     if isinstance(evidence, FileStorage) and evidence.filename:
-        stored = uploads.save_image(evidence, field="evidence", label="证明材料")
+        stored = uploads.save_image(evidence, field="evidence", label="证明材料", ip=ip)
     try:
         return interventions.force_terminate(actor, invitation_id, reason or "", evidence=stored)
     except Exception:

@@ -111,30 +111,24 @@ def _require_reviewer(actor: Actor) -> None:
         raise Forbidden("ROLE_NOT_ALLOWED", "只有学院或学校审核员可以查看审核详情")
 
 
-def signing_actions(actor: Actor, invitation: Invitation, termination_in_flight: bool,
-                    employer_missing: bool, student_active: bool = True) -> list[str]:
-    """The buttons to show, from the transition table (the services check again on submit)."""
-    state = invitation.state.value
-    actions: list[str] = []
-    mine = review_queue.MY_REVIEW_STATE.get(actor.role)
-    if state == mine and invitation.pending_revision_no is None:
-        actions += ["approve", "reject"]
-    if state == mine and employer_missing:
+def signing_actions(actor: Actor, invitation: Invitation, employer_missing: bool,
+                    student_active: bool = True) -> list[str]:
+    """The buttons to show: the workflow's own ``allowed_actions`` (the engine decides from its
+    table and guards), plus what a reviewer does beside the agreement's states."""
+    from app.services.signing_flow import allowed_actions
+
+    actions = [a for a in allowed_actions(invitation, actor) if a in ACTION_LABELS]
+    if "approve" in actions and employer_missing:
         actions.append("fill_employer")
-    for action in ("withdraw_approval", "void", "invalidate", "force_terminate"):
-        transition = rules.TRANSITIONS[action]
-        if actor.role in transition.roles and state in transition.sources:
-            if termination_in_flight and action in ("withdraw_approval", "void"):
-                continue
-            actions.append(action)
     if actor.role == "school_reviewer" and student_active:
         actions.append("invalidate_student")
     return actions
 
 
 def termination_actions(actor: Actor, termination: Termination) -> list[str]:
-    mine = review_queue.MY_REVIEW_STATE.get(actor.role)
-    return ["approve", "reject"] if termination.state.value == mine else []
+    from app.services.terminations import allowed_actions
+
+    return [a for a in allowed_actions(termination, actor) if a in TERMINATION_ACTION_LABELS]
 
 
 def _missing(employer: Employer) -> list[str]:
@@ -166,7 +160,6 @@ def signing_detail(actor: Actor, invitation_id: int) -> SigningDetail:
     evidence = _evidence(invitation.id, employer.id)
     labels = _labels(revision, employer)
     missing = _missing(employer)
-    in_flight = any(t.state.value in termination_rules.IN_FLIGHT for t in terminations)
     state = invitation.state.value
     in_review = state in review_queue.REVIEW_STATES
     school = db.session.get(School, invitation.school_id)
@@ -178,7 +171,7 @@ def signing_detail(actor: Actor, invitation_id: int) -> SigningDetail:
         may_reveal=actor.school_id == student.school_id, employer=employer, employer_missing=missing,
         revision=revision, pending_revision=pending, labels=labels, evidence=evidence, flow=flow,
         chain=check_chain(flow), terminations=terminations,
-        allowed_actions=signing_actions(actor, invitation, in_flight, bool(missing),
+        allowed_actions=signing_actions(actor, invitation, bool(missing),
                                         student.record_status.value == "active"),
         state_label=rules.STATE_LABELS[state], signing_review=review_queue.SIGNING_REVIEW_LABELS[state],
         agreement_status=review_queue.AGREEMENT_STATUS_LABELS.get(state, "未生效"),
@@ -198,10 +191,11 @@ class TerminationDetail:
 
 def termination_detail(actor: Actor, termination_id: int) -> TerminationDetail:
     _require_reviewer(actor)
-    termination = db.session.get(Termination, termination_id)
-    if termination is None:
-        raise NotFound("TERMINATION_NOT_FOUND", "解约申请不存在或无权查看")
-    signing = signing_detail(actor, termination.invitation_id)  # the same reach: 404 otherwise
+    from app.services.terminations import load_termination
+
+    # Another's and a missing one answer alike (TERMINATION_NOT_FOUND), before the agreement.
+    termination = load_termination(actor, termination_id, lock=False)
+    signing = signing_detail(actor, termination.invitation_id)
     state = termination.state.value
     in_review = state in review_queue.REVIEW_STATES
     cutoff = review_queue.overdue_cutoff(signing.sla_days)

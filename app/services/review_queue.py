@@ -9,7 +9,7 @@ review state nothing but a transition writes an invitation or a termination.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
 from sqlalchemy import case, func, select
@@ -146,7 +146,7 @@ SIGNING_REVIEW_LABELS = {
 TERMINATION_REVIEW_LABELS = {
     "awaiting_party": "等待对方确认", "college_review": "等待学院解约审核",
     "school_review": "等待学校解约审核", "approved": "解约审核通过", "rejected": "解约审核不通过",
-    "disagreed": "对方不同意解约", "failed": "解约未通过",
+    "disagreed": "对方不同意解约", "failed": "解约未通过", "forced": "学校强制解约",
 }
 REVIEW_STATES = ("college_review", "school_review")
 PAGE_SIZE = 20
@@ -190,6 +190,8 @@ class QueuePage:
     rows: list[QueueRow]
     next_cursor: str | None
     sla_days: int
+    colleges: dict[int, str] = field(default_factory=dict)  # names in scope: also the filters' options
+    majors: dict[int, str] = field(default_factory=dict)
 
 
 def encode_cursor(at: datetime, row_id: int) -> str:
@@ -388,7 +390,8 @@ def _page(actor: Actor, f: QueueFilter, cursor: str | None, size: int, kind: str
     rows = _rows(kind, [k.id for k in keys])
     colleges, majors = org_names(actor)
     next_cursor = encode_cursor(keys[-1].updated_at, keys[-1].id) if more else None
-    return QueuePage([convert(r, colleges, majors, cutoff, now) for r in rows], next_cursor, limit)
+    return QueuePage([convert(r, colleges, majors, cutoff, now) for r in rows], next_cursor, limit,
+                     colleges, majors)
 
 
 def signings_page(actor: Actor, f: QueueFilter, cursor: str | None = None,

@@ -2,17 +2,18 @@
 
 Searching is an enumeration risk: a student who exists but may not be invited (定向, source
 info not approved, signing closed, record invalid) is indistinguishable from one who does not
-exist — both give an empty list. Searches are rate-limited per employer user, and the students
-an employer found are remembered so that favourites can only be added for them.
+exist — both give an empty list. Every lookup by ID number or phone spends from one budget per
+employer (``spend_lookups``), and the students an employer found are remembered so that
+favourites can only be added for them.
 """
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import selectinload
 
@@ -22,30 +23,43 @@ from app.domain.identity import id_number_error, normalize_id_number, normalize_
 from app.extensions import db, redis_ext
 from app.models import Favorite, RecordStatus, School, SourceStatus, Student, TrainingMode
 from app.pii import lookup_hash, mask_id_number, mask_phone
+from app.services import ratelimit
 from app.services.employers import verified_employer
+from app.services.ratelimit import Limit
 
-SEARCHES_PER_MINUTE = 30
+SEARCHES_PER_MINUTE = 30  # lookup requests per employer (all its users together)
+LOOKUPS_PER_DAY = 1000  # ID numbers / phones looked up per employer in any 24 h (LOOKUPS_PER_DAY)
 FOUND_TTL = 24 * 3600
 EDUCATION_LABELS = {"zhuanke": "专科", "benke": "本科", "shuoshi": "硕士研究生", "boshi": "博士研究生"}
 PHONE_OR_ID_HINT = "请输入11位手机号或18位身份证号"
 _PHONE = re.compile(r"^1[3-9]\d{9}$")
 
 
+def lookup_limits(employer_id: int) -> tuple[Limit, Limit]:
+    """The employer's one lookup budget: requests a minute, students looked up a day."""
+    cap = int(current_app.config.get("LOOKUPS_PER_DAY", LOOKUPS_PER_DAY))
+    return (Limit("lookup-minute", employer_id, 60, SEARCHES_PER_MINUTE),
+            Limit("lookup-day", employer_id, 86400, cap))
 
 
+def spend_lookups(employer_id: int, keys: int = 1) -> None:
+    """Spend from the employer's budget for looking students up by ID number or phone.
 
-def hit_rate_limit(name: str, subject: str | int, limit: int, window: int,
-                   message: str = "搜索过于频繁，请稍后再试") -> None:
-    """Fixed-window counter in Redis (shared by every worker); RateLimited once over the limit."""
-    now = int(time.time())
-    start = now - now % window
-    key = f"wq:rl:{name}:{subject}:{start}"
-    pipe = redis_ext.client.pipeline()
-    pipe.incr(key)
-    pipe.expire(key, window + 1)
-    count, _ = pipe.execute()
-    if count > limit:
-        raise RateLimited(max(1, start + window - now), message)
+    Every such lookup — the search, the ``id_number`` filter of the invitation list and of its
+    export, each row of a favourites import — spends here: the request counts once against
+    SEARCHES_PER_MINUTE (shared by all the employer's users) and each ID number or phone looked
+    up counts against the daily cap. RateLimited (429) when either is used up, before anything
+    is looked up, so a refused request learns nothing.
+    """
+    minute, day = lookup_limits(employer_id)
+    ratelimit.check([minute], "查询过于频繁，请稍后再试", code="RATE_LIMITED")
+    left = ratelimit.remaining(day)
+    if keys > left:
+        message = (f"今日按身份证号或手机号查询学生的次数已用完（每日{day.limit}次），请明天再试" if left <= 0
+                   else f"本次需查询{keys}名学生，超过今日剩余的查询次数（{left}次），请减少行数或明天再试")
+        raise RateLimited(ratelimit.retry_after(day), message, "LOOKUP_DAILY_CAP")
+    ratelimit.hit([minute], "查询过于频繁，请稍后再试", code="RATE_LIMITED")
+    ratelimit.hit([day], "今日查询次数已用完，请明天再试", cost=keys, code="LOOKUP_DAILY_CAP")
 
 
 def searchable() -> ColumnElement[bool]:
@@ -167,7 +181,7 @@ def search_students(actor: Actor, key: StudentKey) -> list[dict[str, Any]]:
     employer = verified_employer(actor)
     if identity_hash(key.phone_or_id) is None:  # a format error reveals nothing about anyone
         raise InvalidInput("VALIDATION_FAILED", PHONE_OR_ID_HINT, {"phone_or_id": PHONE_OR_ID_HINT})
-    hit_rate_limit("search", actor.account_id, SEARCHES_PER_MINUTE, 60)
+    spend_lookups(employer.id)
     found = list(find_students([key]).values())
     remember_found(employer.id, [s.id for s in found])
     favourites = favourite_ids(employer.id, [s.id for s in found])

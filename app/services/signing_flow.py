@@ -1,32 +1,105 @@
-"""The one transition helper of online signing: table check, permission, state, the
-one-destination lock, the open-invitation key, flow log, and events — in one transaction."""
+"""Online signing on the one executor: who reaches an invitation, what its guards read, the
+fields tied to its state (the open-invitation key, the one-destination lock, the agreement
+number), and who hears of each step."""
 from __future__ import annotations
 
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from datetime import datetime
+from functools import cached_property
+from typing import Any
 
-from app.clock import utcnow
+from sqlalchemy import delete, select
+
 from app.domain import signing as rules
+from app.domain import termination as trules
 from app.domain.actors import Actor
-from app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.domain.events import EMPLOYER_COPIES
+from app.domain.workflow import Transition
 from app.extensions import db
-from app.models import (
-    ActiveDestination,
-    DestinationKind,
-    FlowEntry,
-    Invitation,
-    InvitationRevision,
-    RecipientType,
-    ReviewLevels,
-    School,
-)
-from app.services.flow import record_flow
+from app.models import (ActiveDestination, DestinationKind, FlowEntry, Invitation, InvitationRevision,
+                        RecipientType, RecordStatus, ReviewLevels, School, SourceStatus, Student,
+                        Termination, TrainingMode)
 from app.services.notify import employer_page, notify
+from app.services.numbering import next_agreement_no
+from app.services.workflow import Runner
+
+ONLINE_KIND = 1  # the first digit of an online agreement's number
+# How an agreement came to be terminated, kept beside its state for the lists and the limit.
+TERMINATION_STATUS_OF = {"terminate": trules.STATUS_APPROVED, "force_terminate": trules.STATUS_FORCED}
 
 STUDENT_EVENTS = {"invitation_received", "invitation_modified", "invitation_expiring",
                   "review_passed", "review_rejected", "agreement_effective", "approval_withdrawn",
                   "agreement_voided", "agreement_invalidated", "agreement_force_terminated"}
+
+
+def student_facts(student: Student) -> rules.StudentFacts:
+    """Everything that decides whether this student may sign now."""
+    return rules.StudentFacts(
+        signing_open=student.signing_open,
+        source_approved=student.source_status == SourceStatus.APPROVED,
+        directed=student.training_mode == TrainingMode.DIRECTED,
+        record_active=student.record_status == RecordStatus.ACTIVE,
+        has_active_destination=has_active_destination(student.id),
+        closed_reason=student.signing_closed_reason)
+
+
+class _Facts:
+    """rules.SigningFacts of one invitation; the queries run only when a guard asks."""
+
+    def __init__(self, invitation: Invitation, now: datetime) -> None:
+        self.invitation = invitation
+        self.overdue = rules.is_overdue(invitation.state.value, invitation.deadline_at, now)
+        self.revision_pending = invitation.pending_revision_no is not None
+        self.numbered = invitation.agreement_no is not None
+
+    @cached_property
+    def student(self) -> rules.StudentFacts:
+        return student_facts(self.invitation.student)
+
+    @cached_property
+    def termination_in_flight(self) -> bool:
+        return db.session.scalar(select(Termination.id).where(
+            Termination.in_flight_invitation_id == self.invitation.id)) is not None
+
+
+class SigningRunner(Runner):
+    workflow = rules.SIGNING
+    model = Invitation
+    not_found = ("INVITATION_NOT_FOUND", "邀约不存在或无权查看")
+
+    def owns(self, actor: Actor, invitation: Invitation) -> bool:
+        return rules.owns(actor, scope_of(invitation))
+
+    def facts(self, invitation: Invitation, actor: Actor, now: datetime) -> _Facts:
+        return _Facts(invitation, now)
+
+    def two_levels(self, invitation: Invitation) -> bool:
+        return two_review_levels(invitation)
+
+    def enter(self, invitation: Invitation, row: Transition, before: str, target: str, now: datetime,
+              reason: str | None) -> None:
+        invitation.open_pair = None if target in rules.CLOSED_STATES else open_pair(invitation)
+        if target in rules.CLOSED_STATES:
+            invitation.closed_at = now
+        if target == rules.EFFECTIVE:
+            invitation.effective_at = now
+            # A withdrawn-then-re-approved agreement keeps its number: numbers are never reused.
+            if invitation.agreement_no is None:
+                with db.session.no_autoflush:  # the new state waits for its number
+                    school = db.session.get(School, invitation.school_id)
+                    invitation.agreement_no = next_agreement_no(ONLINE_KIND, invitation.cohort, school)
+        elif before == rules.EFFECTIVE and target in rules.REVIEW_STATES:
+            invitation.effective_at = None
+        if row.name in TERMINATION_STATUS_OF:
+            invitation.termination_status = TERMINATION_STATUS_OF[row.name]
+        if reason:
+            invitation.last_remark = reason[:500]
+        _move_destination_lock(invitation, before, target)
+
+    def emit(self, invitation: Invitation, row: Transition, occurrence: int, reason: str | None) -> None:
+        emit(invitation, row.event, occurrence, remark=reason)
+
+
+SIGNING = SigningRunner()
 
 
 def scope_of(invitation: Invitation) -> rules.InvitationScope:
@@ -36,13 +109,16 @@ def scope_of(invitation: Invitation) -> rules.InvitationScope:
 
 def load_for(actor: Actor, invitation_id: int, *, lock: bool = False) -> Invitation:
     """The invitation if the actor may see it; 404 otherwise (no hint that it exists)."""
-    query = select(Invitation).where(Invitation.id == invitation_id)
-    if lock:
-        query = query.with_for_update()
-    invitation = db.session.scalar(query)
-    if invitation is None or not rules.owns(actor, scope_of(invitation)):
-        raise NotFound("INVITATION_NOT_FOUND", "邀约不存在或无权查看")
-    return invitation
+    return SIGNING.load(actor, invitation_id, lock=lock)
+
+
+def apply_transition(invitation: Invitation, action: str, actor: Actor,
+                     remark: str | None = None) -> FlowEntry:
+    return SIGNING.run(invitation, action, actor, remark)
+
+
+def allowed_actions(invitation: Invitation, actor: Actor) -> list[str]:
+    return SIGNING.allowed_actions(invitation, actor)
 
 
 def two_review_levels(invitation: Invitation) -> bool:
@@ -54,74 +130,35 @@ def open_pair(invitation: Invitation) -> str:
     return f"{invitation.employer_id}:{invitation.student_id}"
 
 
-def apply_transition(invitation: Invitation, action: str, actor: Actor,
-                     remark: str | None = None) -> FlowEntry:
-    transition = rules.TRANSITIONS[action]
-    if not rules.owns(actor, scope_of(invitation)):
-        raise NotFound("INVITATION_NOT_FOUND", "邀约不存在或无权查看")
-    if actor.role not in transition.roles:
-        raise Forbidden("ACTION_NOT_ALLOWED", "你无权执行此操作")
-    before = invitation.state.value
-    if before not in transition.sources:
-        raise Conflict("INVALID_STATE",
-                       f"当前状态为“{rules.STATE_LABELS[before]}”，不能执行“{transition.label}”")
-    if transition.reason_required and not (remark or "").strip():
-        raise InvalidInput("REASON_REQUIRED", "请填写原因", {"reason": "请填写原因"})
-
-    target = rules.resolve_target(transition, before, two_review_levels(invitation))
-    now = utcnow()
-    invitation.state = target
-    invitation.open_pair = None if target in rules.CLOSED_STATES else open_pair(invitation)
-    if target in rules.CLOSED_STATES and before not in rules.CLOSED_STATES:
-        invitation.closed_at = now
-    if remark:
-        invitation.last_remark = remark[:500]
-    _move_destination_lock(invitation, before, target)
-    entry = record_flow("invitation", invitation.id, action, actor, before, target, remark)
-    flush_or_conflict()
-    if transition.event:
-        emit(invitation, transition.event, entry.seq, remark=remark)
-    return entry
-
-
 def _move_destination_lock(invitation: Invitation, before: str, target: str) -> None:
     entering = target in rules.ACTIVE_STATES and before not in rules.ACTIVE_STATES
     leaving = before in rules.ACTIVE_STATES and target not in rules.ACTIVE_STATES
     if entering:
+        # Flushed by the executor at once: a concurrent accept surfaces as ALREADY_SIGNED.
         db.session.add(ActiveDestination(student_id=invitation.student_id,
                                          kind=DestinationKind.ONLINE, invitation_id=invitation.id))
-        # Now, not at some later autoflush: a concurrent accept must surface as ALREADY_SIGNED.
-        flush_or_conflict()
     elif leaving:
         db.session.execute(delete(ActiveDestination).where(
             ActiveDestination.invitation_id == invitation.id))
 
 
-def flush_or_conflict() -> None:
-    """Flush, turning the database's refusals into the conflicts users understand."""
-    try:
-        db.session.flush()
-    except IntegrityError as exc:
-        text = str(exc.orig)
-        if "active_destinations" in text or "PRIMARY" in text:
-            raise Conflict("ALREADY_SIGNED", "你已有有效的毕业去向，不能再与其他单位签约") from exc
-        if "open_pair" in text:
-            raise Conflict("DUPLICATE_OPEN_INVITATION",
-                           "你单位对该学生已有未结束的邀约，不能重复邀请") from exc
-        raise
+def review_stage(invitation: Invitation) -> str:
+    """Which review the agreement waits in, in the words the notices use."""
+    return "学院审核" if invitation.state.value == rules.COLLEGE_REVIEW else "学校审核"
 
 
 def emit(invitation: Invitation, event: str, occurrence: int, remark: str | None = None,
          revision: InvitationRevision | None = None) -> None:
     """Tell the waiting party (and for outcomes, both parties) in the same transaction."""
     revision = revision or current_revision(invitation)
-    data = {
+    data: dict[str, Any] = {
         "invitation_id": invitation.id,
         "employer_name": invitation.employer.name,
         "student_name": invitation.student.name,
         "position": revision.terms["position"],
         "deadline": f"{rules.deadline_display_date(invitation.deadline_at):%Y/%m/%d}",
         "agreement_no": invitation.agreement_no,
+        "review_stage": review_stage(invitation),
         "remark": remark or "无",
         "remark_text": f"原因：{remark}" if remark else "",
     }
@@ -151,3 +188,16 @@ def accepted_revision(invitation: Invitation) -> InvitationRevision | None:
     return db.session.scalar(select(InvitationRevision).where(
         InvitationRevision.invitation_id == invitation.id,
         InvitationRevision.number == invitation.accepted_revision_no))
+
+
+def destinations_of(student_ids: set[int]) -> dict[int, int | None]:
+    """student → the online agreement holding their destination (None: paper / other), one query."""
+    if not student_ids:
+        return {}
+    return dict(db.session.execute(select(ActiveDestination.student_id, ActiveDestination.invitation_id)
+                                   .where(ActiveDestination.student_id.in_(student_ids))).all())
+
+
+def signed_elsewhere(invitation: Invitation, destinations: dict[int, int | None]) -> bool:
+    """Does the student hold a destination other than this invitation?"""
+    return invitation.student_id in destinations and destinations[invitation.student_id] != invitation.id

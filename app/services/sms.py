@@ -6,8 +6,9 @@ Backends (config SMS_BACKEND):
 - "http": POSTs JSON {phone, text, sign} to SMS_HTTP_URL with SMS_HTTP_API_KEY as a bearer key.
 
 Codes (QUALITY.md): 6 digits, valid 10 minutes, single use, at most 5 attempts; issued at most
-1 a minute / 5 an hour / 10 a day per phone and SMS_IP_HOURLY_LIMIT an hour per IP. Redis holds
-only an HMAC of each code. Times come from app.clock, so tests move them with time_machine.
+1 a minute / 5 an hour / 10 a day per phone and SMS_IP_HOURLY_LIMIT an hour per IP, as moving
+windows (app.services.ratelimit). Redis holds only an HMAC of each code. Times come from
+app.clock, so tests move them with time_machine.
 """
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ import hmac
 import json
 import logging
 import secrets
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import requests
@@ -25,6 +25,7 @@ from flask import Flask, current_app
 from app.domain.errors import DomainError, InvalidInput, RateLimited, Unavailable
 from app.extensions import redis_ext
 from app.pii import lookup_hash, mask_phone
+from app.services.ratelimit import Limit, hit
 from wechat.clock import epoch_now
 
 log = logging.getLogger("wq.sms")
@@ -33,82 +34,30 @@ DEV_SINK = "wq:emu:sms"  # the emulator page reads this list
 DEV_SINK_LENGTH = 200
 CODE_TTL = 600
 MAX_ATTEMPTS = 5
-CHINA_OFFSET = 8 * 3600  # daily windows follow the Asia/Shanghai day
-
-
-# -- fixed-window counters ------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Limit:
-    """At most ``limit`` events per ``window`` seconds for one subject."""
-
-    name: str
-    subject: str
-    window: int
-    limit: int
-
-    def bucket(self, now: int) -> tuple[str, int]:
-        """(Redis key, seconds until the window ends) for the window holding ``now``."""
-        offset = CHINA_OFFSET if self.window == 86400 else 0
-        start = (now + offset) // self.window * self.window - offset
-        return f"wq:rl:{self.name}:{self.subject}:{self.window}:{start}", start + self.window - now
-
-
-def hit(limits: list[Limit], message: str = "操作过于频繁，请稍后再试") -> None:
-    """Count one event against every limit, all or nothing; RateLimited when one is exceeded."""
-    now = epoch_now()
-    buckets = [limit.bucket(now) for limit in limits]
-    pipe = redis_ext.client.pipeline()
-    for limit, (key, _) in zip(limits, buckets):
-        pipe.incr(key)
-        pipe.expire(key, limit.window + 60)
-    counts = pipe.execute()[::2]
-    over = [left for limit, (_, left), count in zip(limits, buckets, counts) if count > limit.limit]
-    if over:
-        pipe = redis_ext.client.pipeline()
-        for key, _ in buckets:
-            pipe.decr(key)  # a refused event does not use up the other windows
-        pipe.execute()
-        raise RateLimited(max(over), message)
-
-
-def check(limits: list[Limit], message: str) -> None:
-    """RateLimited when a limit is already used up (without counting an event)."""
-    now = epoch_now()
-    buckets = [limit.bucket(now) for limit in limits]
-    counts = redis_ext.client.mget([key for key, _ in buckets])
-    over = [left for limit, (_, left), count in zip(limits, buckets, counts)
-            if count is not None and int(count) >= limit.limit]
-    if over:
-        raise RateLimited(max(over), message)
-
-
-def count(limits: list[Limit]) -> None:
-    """Record one event (e.g. a failed attempt) without enforcing."""
-    now = epoch_now()
-    pipe = redis_ext.client.pipeline()
-    for limit in limits:
-        key, _ = limit.bucket(now)
-        pipe.incr(key)
-        pipe.expire(key, limit.window + 60)
-    pipe.execute()
 
 
 # -- sending ----------------------------------------------------------------------------------
 
+def phone_key(phone: str) -> str:
+    """A phone as it may appear in Redis keys and the development sink: a keyed hash."""
+    return lookup_hash(phone)[:32]
+
+
 class SmsBackend(Protocol):
-    def send(self, phone: str, text: str, *, code: str | None = None) -> None:
-        """Deliver ``text`` to ``phone``; ``code`` is metadata a development sink may show."""
+    def send(self, phone: str, text: str, *, code: str | None = None, **meta: str) -> None:
+        """Deliver ``text`` to ``phone``; ``code`` and ``meta`` (purpose, subject) are metadata a
+        development sink may show."""
 
 
 class ConsoleBackend:
     """Development: the text goes to the log (phone masked) and the emulator's SMS list."""
 
-    def send(self, phone: str, text: str, *, code: str | None = None) -> None:
+    def send(self, phone: str, text: str, *, code: str | None = None, **meta: str) -> None:
         log.info("SMS to %s: %s", mask_phone(phone), text.replace(code, "******") if code else text)
         pipe = redis_ext.client.pipeline()
-        pipe.lpush(DEV_SINK, json.dumps({"phone": mask_phone(phone), "code": code,
-                                         "at": epoch_now()}, ensure_ascii=False))
+        # "to" is the keyed hash of the phone: the emulator's JSON list finds a phone's codes by it.
+        pipe.lpush(DEV_SINK, json.dumps({"phone": mask_phone(phone), "to": phone_key(phone), "code": code,
+                                         "at": epoch_now(), **meta}, ensure_ascii=False))
         pipe.ltrim(DEV_SINK, 0, DEV_SINK_LENGTH - 1)
         pipe.execute()
 
@@ -119,7 +68,7 @@ class HttpBackend:
     def __init__(self, url: str, api_key: str, timeout: float, sign: str) -> None:
         self.url, self.api_key, self.timeout, self.sign = url, api_key, timeout, sign
 
-    def send(self, phone: str, text: str, *, code: str | None = None) -> None:
+    def send(self, phone: str, text: str, *, code: str | None = None, **meta: str) -> None:
         try:
             response = requests.post(self.url, json={"phone": phone, "text": text, "sign": self.sign},
                                      headers={"Authorization": f"Bearer {self.api_key}"},
@@ -174,9 +123,9 @@ def backend() -> SmsBackend:
 # -- verification codes -----------------------------------------------------------------------
 
 def send_limits(phone: str, ip: str | None) -> list[Limit]:
-    subject = lookup_hash(phone)[:32]  # no phone numbers in Redis keys
-    limits = [Limit("sms-phone", subject, 60, 1), Limit("sms-phone", subject, 3600, 5),
-              Limit("sms-phone", subject, 86400, 10)]
+    subject = phone_key(phone)  # no phone numbers in Redis keys
+    limits = [Limit("sms-phone-minute", subject, 60, 1), Limit("sms-phone-hour", subject, 3600, 5),
+              Limit("sms-phone-day", subject, 86400, 10)]
     if ip:
         limits.append(Limit("sms-ip", ip, 3600, int(current_app.config.get("SMS_IP_HOURLY_LIMIT", 20))))
     return limits
@@ -208,7 +157,7 @@ def issue_code(purpose: str, subject: str, phone: str, ip: str | None,
     sign = current_app.config.get("SMS_SIGN", "网签")
     text = f"【{sign}】您的验证码为{code}，10分钟内有效。如非本人操作，请忽略本短信。"
     try:
-        backend().send(phone, text, code=code)
+        backend().send(phone, text, code=code, purpose=purpose, subject=subject)
     except DomainError:
         redis_ext.client.delete(key)
         raise

@@ -1,46 +1,122 @@
 """解约: request, the other party's answer, college and school review (SPEC §5).
 
-Each step is also written on the agreement's own flow log, so consents and reviews read as one
-timeline. Approval terminates the agreement and frees the student at once.
+Each step is written on the agreement's own flow log, so consents and reviews read as one
+timeline. Approval terminates the agreement and frees the student at once. The school's limit
+counts every completed termination of the student, asked by either party (and forced ones
+when the school says so), and is checked on requests from either side.
 """
 from __future__ import annotations
 
+from datetime import datetime
+from functools import cached_property
+
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from app.clock import utcnow
+from app.domain import signing as srules
 from app.domain import termination as rules
 from app.domain.actors import Actor
-from app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.domain.errors import Forbidden, InvalidInput
 from app.domain.events import EMPLOYER_TERMINATION_PAGE
+from app.domain.workflow import NEW, Transition
 from app.extensions import db
-from app.models import InvitationState, Party, RecipientType, School, Termination, TerminationState
-from app.services.flow import record_flow
+from app.models import Invitation, InvitationState, Party, RecipientType, School, Termination
 from app.services.notify import notify
-from app.services.signing_flow import apply_transition, current_revision, load_for, two_review_levels
+from app.services.signing_flow import SIGNING, current_revision, two_review_levels
 from app.services.unit import transactional
+from app.services.workflow import Runner
 
 
-def completed_terminations(student_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(Termination).where(
-        Termination.student_id == student_id, Termination.state == TerminationState.APPROVED))
+def completed_terminations(student_id: int, school: School) -> int:
+    """The terminations that count against the school's limit."""
+    counted = [rules.STATUS_APPROVED] + ([rules.STATUS_FORCED] if school.forced_terminations_count else [])
+    return db.session.scalar(select(func.count()).select_from(Invitation).where(
+        Invitation.student_id == student_id, Invitation.state == InvitationState.TERMINATED,
+        Invitation.termination_status.in_(counted)))
+
+
+class _Facts:
+    """rules.TerminationFacts of one termination (the limit is counted only when asked)."""
+
+    def __init__(self, termination: Termination) -> None:
+        self.termination = termination
+        self.agreement_state = termination.invitation.state.value
+
+    @cached_property
+    def _school(self) -> School:
+        return db.session.get(School, self.termination.school_id)
+
+    @property
+    def limit(self) -> int:
+        return self._school.termination_limit
+
+    @cached_property
+    def completed(self) -> int:
+        return completed_terminations(self.termination.student_id, self._school)
+
+
+class TerminationRunner(Runner):
+    workflow = rules.TERMINATION
+    model = Termination
+    not_found = ("TERMINATION_NOT_FOUND", "解约申请不存在或无权查看")
+
+    def owns(self, actor: Actor, termination: Termination) -> bool:
+        return srules.owns(actor, srules.InvitationScope(
+            termination.student_id, termination.employer_id, termination.school_id, termination.college_id))
+
+    def roles(self, actor: Actor, termination: Termination) -> set[str]:
+        roles = {actor.role}
+        if termination.initiated_by is not None and actor.role == rules.party_role(
+                rules.other_party(termination.initiated_by.value)):
+            roles.add(rules.OTHER_PARTY)
+        return roles
+
+    def facts(self, termination: Termination, actor: Actor, now: datetime) -> _Facts:
+        return _Facts(termination)
+
+    def two_levels(self, termination: Termination) -> bool:
+        return two_review_levels(termination.invitation)
+
+    def enter(self, termination: Termination, row: Transition, before: str, target: str, now: datetime,
+              reason: str | None) -> None:
+        agreement = termination.invitation
+        if before == NEW:
+            termination.in_flight_invitation_id = agreement.id
+            agreement.termination_status = rules.STATUS_IN_FLIGHT
+        if target in rules.FINAL:
+            termination.in_flight_invitation_id = None
+            termination.closed_at = now
+        if target in rules.FAILED:
+            agreement.termination_status = rules.STATUS_FAILED
+            termination.remark = (reason or row.label)[:500]
+        # APPROVED: the agreement's own "terminate" step follows in the same transaction and
+        # marks it (approve_termination); the CHECK constraints tie the two together.
+
+    def flow_subject(self, termination: Termination) -> tuple[str, int]:
+        return "invitation", termination.invitation_id
+
+    def emit(self, termination: Termination, row: Transition, occurrence: int, reason: str | None) -> None:
+        _emit(termination, row.event, occurrence, remark=reason)
+
+
+TERMINATION = TerminationRunner()
 
 
 def termination_notice(actor: Actor, invitation_id: int) -> dict:
     """What the request dialog shows: the 解约须知 with the school's limit and its use."""
-    invitation = load_for(actor, invitation_id)
+    invitation = SIGNING.load(actor, invitation_id)
     school = db.session.get(School, invitation.school_id)
-    used = completed_terminations(invitation.student_id)
+    used = completed_terminations(invitation.student_id, school)
     return {"notice": rules.notice(school.termination_limit, used),
             "limit": school.termination_limit, "completed": used,
             "limit_reached": rules.limit_reached(school.termination_limit, used)}
 
 
-def _party_of(actor: Actor) -> str:
+def _party_of(actor: Actor) -> Party:
     if actor.role == "student":
-        return Party.STUDENT.value
+        return Party.STUDENT
     if actor.role == "employer_user":
-        return Party.EMPLOYER.value
+        return Party.EMPLOYER
     raise Forbidden("ACTION_NOT_ALLOWED", "只有签约双方可以申请解约")
 
 
@@ -54,126 +130,76 @@ def request_termination(actor: Actor, invitation_id: int, reason: str, acknowled
     if not acknowledge:
         raise InvalidInput("ACKNOWLEDGE_REQUIRED", "请阅读并同意解约须知",
                            {"acknowledge": "须勾选同意解约须知"})
-    invitation = load_for(actor, invitation_id, lock=True)
-    if invitation.state in (InvitationState.COLLEGE_REVIEW, InvitationState.SCHOOL_REVIEW):
-        raise Conflict("SIGNING_IN_REVIEW", "签约审核期间不能申请解约")
-    if invitation.state != InvitationState.EFFECTIVE:
-        raise Conflict("NOT_EFFECTIVE", "只有已生效的协议可以申请解约")
-    school = db.session.get(School, invitation.school_id)
-    if party == Party.STUDENT.value and rules.limit_reached(
-            school.termination_limit, completed_terminations(invitation.student_id)):
-        raise Conflict("TERMINATION_LIMIT_REACHED",
-                       f"已达到学校规定的解约次数上限（{school.termination_limit}次），不能再申请解约")
+    invitation = SIGNING.load(actor, invitation_id, lock=True)
     termination = Termination(
-        invitation_id=invitation.id, in_flight_invitation_id=invitation.id,
-        student_id=invitation.student_id, employer_id=invitation.employer_id,
+        invitation=invitation, student_id=invitation.student_id, employer_id=invitation.employer_id,
         school_id=invitation.school_id, college_id=invitation.college_id, initiated_by=party,
-        requested_by_id=actor.account_id, reason=reason, state=TerminationState.AWAITING_PARTY)
-    db.session.add(termination)
-    try:
-        db.session.flush()
-    except IntegrityError as exc:  # the unique in-flight key: someone asked a moment ago
-        if "in_flight" in str(exc.orig):
-            raise Conflict("TERMINATION_IN_FLIGHT", "该协议已有进行中的解约申请") from exc
-        raise
-    invitation.termination_status = "in_flight"
-    entry = record_flow("invitation", invitation.id, "termination_request", actor, None,
-                        rules.AWAITING_PARTY, reason)
-    _emit(termination, "termination_requested", entry.seq, remark=reason,
-          to=rules.other_party(party))
+        requested_by_id=actor.account_id, reason=reason)
+    TERMINATION.run(termination, "request", actor, reason)
     return termination
+
+
+def may_request(invitation: Invitation, actor: Actor) -> bool:
+    """Would a termination request of this party pass now (the table's row and guards)?"""
+    if actor.role not in ("student", "employer_user") or invitation.termination_status == rules.STATUS_IN_FLIGHT:
+        return False
+    probe = Termination(invitation=invitation, student_id=invitation.student_id,
+                        employer_id=invitation.employer_id, school_id=invitation.school_id,
+                        college_id=invitation.college_id, initiated_by=_party_of(actor))
+    return "request" in TERMINATION.allowed_actions(probe, actor)
 
 
 def load_termination(actor: Actor, termination_id: int, lock: bool = True) -> Termination:
-    query = select(Termination).where(Termination.id == termination_id)
-    termination = db.session.scalar(query.with_for_update() if lock else query)
-    if termination is None:
-        raise NotFound("TERMINATION_NOT_FOUND", "解约申请不存在或无权查看")
-    load_for(actor, termination.invitation_id)  # same reach as the agreement: 404 otherwise
-    return termination
+    """The termination within the actor's reach; another's and a missing one answer alike."""
+    return TERMINATION.load(actor, termination_id, lock=lock)
 
 
-def _step(termination: Termination, action: str, actor: Actor, remark: str | None = None) -> int:
-    step = rules.STEPS[action]
-    allowed = set(step.roles)
-    if rules.OTHER_PARTY in allowed:
-        allowed = {rules.party_role(rules.other_party(termination.initiated_by.value))}
-    if actor.role not in allowed:
-        raise Forbidden("ACTION_NOT_ALLOWED", "你无权执行此操作")
-    before = termination.state.value
-    if before not in step.sources:
-        raise Conflict("INVALID_STATE",
-                       f"解约申请当前为“{rules.STATE_LABELS[before]}”，不能执行“{step.label}”")
-    if step.reason_required and not (remark or "").strip():
-        raise InvalidInput("REASON_REQUIRED", "请填写原因", {"reason": "请填写原因"})
-    target = rules.resolve_target(step, two_review_levels(termination.invitation))
-    termination.state = target
-    if target not in rules.IN_FLIGHT:
-        termination.in_flight_invitation_id = None
-        termination.closed_at = utcnow()
-        termination.invitation.termination_status = "approved" if target == rules.APPROVED else "failed"
-        if target in (rules.REJECTED, rules.DISAGREED):
-            termination.remark = (remark or step.label)[:500]
-    entry = record_flow("invitation", termination.invitation_id, f"termination_{action}", actor,
-                        before, target, remark)
-    db.session.flush()
-    if step.event:
-        _emit(termination, step.event, entry.seq, remark=remark)
-    return entry.seq
+def allowed_actions(termination: Termination, actor: Actor) -> list[str]:
+    return TERMINATION.allowed_actions(termination, actor)
 
 
 @transactional
 def answer_termination(actor: Actor, termination_id: int, agree: bool, confirm: bool = False,
                        remark: str | None = None) -> Termination:
     """The other party agrees (a second confirmation) or disagrees (the termination fails)."""
-    termination = load_termination(actor, termination_id)
+    termination = TERMINATION.load(actor, termination_id, lock=True)
     if agree and not confirm:
         raise InvalidInput("CONFIRMATION_REQUIRED", "同意解约需再次确认", {"confirm": "请确认同意解约"})
     termination.answered_by_id = actor.account_id
     termination.answered_at = utcnow()
-    _step(termination, "agree" if agree else "disagree", actor,
-          remark or (None if agree else "对方不同意解约"))
+    TERMINATION.run(termination, "agree" if agree else "disagree", actor,
+                    remark or (None if agree else "对方不同意解约"))
     return termination
 
 
 @transactional
 def approve_termination(actor: Actor, termination_id: int, remark: str | None = None) -> Termination:
-    termination = load_termination(actor, termination_id)
-    if termination.state == TerminationState.COLLEGE_REVIEW:
-        _step(termination, "college_approve", actor, remark)
-        return termination
-    _step(termination, "school_approve", actor, remark)
-    invitation = termination.invitation
-    db.session.refresh(invitation, with_for_update=True)
-    apply_transition(invitation, "terminate", actor, remark or termination.reason)
+    """College approval sends it to the school; school approval terminates the agreement."""
+    termination = TERMINATION.load(actor, termination_id, lock=True)
+    TERMINATION.run(termination, "approve", actor, remark)
+    if termination.state == rules.APPROVED:
+        invitation = termination.invitation
+        db.session.refresh(invitation, with_for_update=True)
+        SIGNING.run(invitation, "terminate", actor, remark or termination.reason)
     return termination
 
 
 @transactional
 def reject_termination(actor: Actor, termination_id: int, reason: str) -> Termination:
-    termination = load_termination(actor, termination_id)
-    action = "college_reject" if termination.state == TerminationState.COLLEGE_REVIEW else "school_reject"
-    _step(termination, action, actor, reason)
+    termination = TERMINATION.load(actor, termination_id, lock=True)
+    TERMINATION.run(termination, "reject", actor, reason)
     return termination
 
 
-def close_in_flight(invitation_id: int, actor: Actor, remark: str) -> None:
+def close_in_flight(invitation: Invitation, actor: Actor, reason: str) -> None:
     """A forced termination or invalidation overtakes a pending request: it fails, on the record."""
     termination = db.session.scalar(select(Termination).where(
-        Termination.in_flight_invitation_id == invitation_id).with_for_update())
-    if termination is None:
-        return
-    before = termination.state.value
-    termination.state = TerminationState.REJECTED
-    termination.in_flight_invitation_id = None
-    termination.closed_at = utcnow()
-    termination.remark = remark
-    termination.invitation.termination_status = "failed"
-    record_flow("invitation", invitation_id, "termination_closed", actor, before, rules.REJECTED, remark)
+        Termination.in_flight_invitation_id == invitation.id).with_for_update())
+    if termination is not None:
+        TERMINATION.run(termination, "close", actor, reason)
 
 
-def _emit(termination: Termination, event: str, occurrence: int, remark: str | None = None,
-          to: str | None = None) -> None:
+def _emit(termination: Termination, event: str, occurrence: int, remark: str | None = None) -> None:
     """Requests go to the other party, answers to the requester, outcomes to both."""
     invitation = termination.invitation
     student_name, employer_name = invitation.student.name, invitation.employer.name
@@ -182,11 +208,12 @@ def _emit(termination: Termination, event: str, occurrence: int, remark: str | N
             "position": current_revision(invitation).terms["position"], "remark": remark or "无",
             "requester": student_name if requester_is_student else employer_name,
             "counterpart": employer_name if requester_is_student else student_name}
-    if to is None:
-        if event in ("termination_agreed", "termination_disagreed"):
-            to = termination.initiated_by.value
-        else:
-            to = "both"
+    if event == "termination_requested":
+        to = rules.other_party(termination.initiated_by.value)
+    elif event in ("termination_agreed", "termination_disagreed"):
+        to = termination.initiated_by.value
+    else:
+        to = "both"
     common = {"dedupe": f"inv{invitation.id}:{occurrence}", "subject_type": "termination",
               "subject_id": termination.id}
     if to in ("student", "both"):
@@ -194,5 +221,3 @@ def _emit(termination: Termination, event: str, occurrence: int, remark: str | N
     if to in ("employer", "both"):
         notify(RecipientType.EMPLOYER, termination.employer_id, event, **common,
                page_override=EMPLOYER_TERMINATION_PAGE.format(termination_id=termination.id), **data)
-
-

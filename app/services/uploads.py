@@ -1,6 +1,11 @@
 """Uploaded images (evidence scans, paper-agreement scans): sniffed, size-limited, decoded by
 Pillow with its decompression-bomb guard, re-encoded without metadata and stored under a
-random key — never a user-supplied name or a guessable path (QUALITY.md "Uploads")."""
+random key — never a user-supplied name or a guessable path (QUALITY.md "Uploads").
+
+Decoding memory is bounded: at most MAX_IMAGE_PIXELS pixels (checked from the header, before
+decoding) and at most one decode at a time per process, so a burst of large images cannot
+multiply the peak (four parallel 40-megapixel PNGs once took a worker from 232 MB to 1.41 GB).
+Uploads are limited per IP (UPLOADS_PER_IP_HOUR files an hour)."""
 from __future__ import annotations
 
 import hashlib
@@ -8,6 +13,7 @@ import io
 import os
 import re
 import secrets
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,11 +22,16 @@ from flask import current_app
 from PIL import Image, ImageOps
 from werkzeug.datastructures import FileStorage
 
-from app.domain.errors import DomainError, InvalidInput
+from app.domain.errors import DomainError, InvalidInput, Unavailable
+from app.services import ratelimit
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
-# Far below Pillow's own bomb limit: an A4 page scanned at 600 dpi is about 35 million pixels.
-MAX_IMAGE_PIXELS = 40_000_000
+# A licence photo or scan: a 12-megapixel phone photo, an A4 page at 400 dpi (15.5 M). Decoded
+# as RGBA that is at most 64 MB, far below Pillow's own bomb limit (89 M).
+MAX_IMAGE_PIXELS = 16_000_000
+UPLOADS_PER_IP_HOUR = 30
+DECODE_WAIT_SECONDS = 15.0  # UPLOAD_DECODE_WAIT: how long an upload queues for the decoder
+_DECODER = threading.BoundedSemaphore(1)  # one decode at a time per process
 _FORMATS = {  # sniffed signature -> (Pillow format, extension, content type)
     b"\xff\xd8\xff": ("JPEG", "jpg", "image/jpeg"),
     b"\x89PNG\r\n\x1a\n": ("PNG", "png", "image/png"),
@@ -65,10 +76,15 @@ def path_of(storage_key: str) -> Path:
     return upload_dir() / storage_key
 
 
-def read_limited(file: FileStorage | None, max_bytes: int, field: str, label: str) -> bytes:
-    """The uploaded bytes, or a 400 for a missing/empty file and a 413 above max_bytes."""
+def read_limited(file: FileStorage | None, max_bytes: int, field: str, label: str,
+                 ip: str | None = None) -> bytes:
+    """The uploaded bytes, or a 400 for a missing/empty file and a 413 above max_bytes; each
+    file counts against the uploader's IP (429 past UPLOADS_PER_IP_HOUR)."""
     if not isinstance(file, FileStorage):
         raise InvalidInput("FILE_REQUIRED", f"请上传{label}", {field: f"请上传{label}"})
+    if ip:
+        per_hour = int(current_app.config.get("UPLOADS_PER_IP_HOUR", UPLOADS_PER_IP_HOUR))
+        ratelimit.hit([ratelimit.Limit("upload-ip", ip, 3600, per_hour)], "上传过于频繁，请稍后再试")
     content = file.stream.read(max_bytes + 1)
     if not content:
         raise InvalidInput("FILE_EMPTY", f"{label}是空文件，请重新选择", {field: "文件为空"})
@@ -119,19 +135,28 @@ def _reencode(image: Image.Image, fmt: str) -> bytes:
 
 
 def save_image(file: FileStorage | None, max_bytes: int = MAX_IMAGE_BYTES, *, field: str = "file",
-               label: str = "图片") -> StoredFile:
+               label: str = "图片", ip: str | None = None) -> StoredFile:
     """Validate an uploaded JPEG/PNG and store a clean copy; the caller records the StoredFile.
 
-    field names the form field in error messages; label is how the user calls the file.
+    field names the form field in error messages; label is how the user calls the file; ip is
+    the uploader's, for the per-IP limit.
     """
-    content = read_limited(file, max_bytes, field, label)
+    content = read_limited(file, max_bytes, field, label, ip)
     sniffed = next((v for sig, v in _FORMATS.items() if content.startswith(sig)), None)
     if sniffed is None:  # the name and the declared Content-Type are not trusted
         raise UnsupportedUpload("UNSUPPORTED_FILE_TYPE", f"{label}只能是JPEG或PNG图片",
                                 {field: "只能上传JPEG或PNG图片"})
     fmt, ext, content_type = sniffed
-    image = _decode(content, fmt, field, label)
-    data = _reencode(image, fmt)
+    wait = float(current_app.config.get("UPLOAD_DECODE_WAIT", DECODE_WAIT_SECONDS))
+    if not _DECODER.acquire(timeout=wait):
+        raise Unavailable("UPLOAD_BUSY", "图片处理繁忙，请稍后重新上传")
+    try:
+        image = _decode(content, fmt, field, label)
+        data = _reencode(image, fmt)
+        size = image.size
+        image.close()
+    finally:
+        _DECODER.release()
     key = f"{secrets.token_hex(16)}.{ext}"
     directory = upload_dir()
     directory.mkdir(parents=True, exist_ok=True)
@@ -139,7 +164,7 @@ def save_image(file: FileStorage | None, max_bytes: int = MAX_IMAGE_BYTES, *, fi
     with open(temporary, "xb") as fh:
         fh.write(data)
     os.replace(temporary, directory / key)
-    return StoredFile(key, content_type, len(data), hashlib.sha256(data).hexdigest(), *image.size)
+    return StoredFile(key, content_type, len(data), hashlib.sha256(data).hexdigest(), *size)
 
 
 def discard(stored: list[StoredFile]) -> None:

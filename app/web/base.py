@@ -1,5 +1,5 @@
 """The desktop pages' common ground: the parent blueprint, the role guard, rendering a page or
-one named block of it for htmx, the one translation of domain errors, and security headers.
+one named block of it for htmx, and the one translation of domain errors.
 
 Every desktop blueprint is registered under ``web`` (``app/web/__init__.py``), so the error
 handlers and headers here apply to it. A view is thin: ``@role_required(...)``, parse, call one
@@ -30,12 +30,6 @@ web = Blueprint("web", __name__, template_folder="templates", static_folder="sta
 REVIEWERS = ("college_reviewer", "school_reviewer")
 STAFF = (*REVIEWERS, "platform_admin")
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-
-# No inline script or style anywhere: every script and stylesheet is a file of ours.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
-       "form-action 'self'; frame-ancestors 'none'")
-
 
 # -- who is acting --------------------------------------------------------------------------------
 
@@ -136,16 +130,12 @@ def _redis_down(exc: RedisError):
                            message="服务暂时不可用，请稍后刷新重试。"), 503
 
 
-@web.after_app_request
-def _security_headers(response: Response) -> Response:
-    """Pages of ours (desktop and log-in) get a strict CSP and no framing."""
-    if request.blueprint and request.blueprint.split(".")[0] in ("web", "web_login"):
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if response.mimetype == "text/html":
-            response.headers.setdefault("Cache-Control", "no-store")
+@web.after_request
+def _no_store(response: Response) -> Response:
+    """Reviewer pages show personal data: browsers and proxies keep no copy (headers such as
+    the CSP come from app/web/security.py for every page)."""
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Cache-Control", "no-store")
     return response
 
 
@@ -180,6 +170,6 @@ def _china_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
 @web.app_template_global("action_label")
 def _action_label(action: str) -> str:
     """What a flow-log action says, in Chinese."""
-    from app.domain.signing import ACTION_LABELS
+    from app.domain.flow_labels import ACTION_LABELS
 
     return ACTION_LABELS.get(action, action)

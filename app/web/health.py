@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Callable
 
 from flask import Blueprint, jsonify
 from sqlalchemy import text

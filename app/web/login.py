@@ -30,7 +30,7 @@ from app.api.errors import STATUS_OF_KIND, error_response
 from app.domain.errors import DomainError, InvalidInput, NotFound
 from app.extensions import db, redis_ext
 from app.models import Account, Role
-from app.services import binding, qrlogin, sms
+from app.services import binding, qrlogin, ratelimit, sms
 from wechat.clock import epoch_now
 
 bp = Blueprint("web_login", __name__, template_folder="templates")
@@ -181,11 +181,17 @@ def login_page():
 @bp.post("/login/qr")
 def create_qr():
     """A log-in ticket for this browser: QR image, poll URL, seconds to live."""
-    body = request.get_json(silent=True) if request.is_json else request.form
+    try:
+        body = request.get_json(silent=True) if request.is_json else request.form
+    except RecursionError:
+        body = []
+    if body is not None and not hasattr(body, "get"):  # a JSON scalar or list: no "via" in it
+        return error_response(400, "VALIDATION_FAILED", "请求内容应为 JSON 对象", {"body": "应为 JSON 对象"})
     via = (body or {}).get("via") or current_app.config["QR_LOGIN_VIA"]
-    if via not in qrlogin.VIAS:
+    if not isinstance(via, str) or via not in qrlogin.VIAS:
         return error_response(400, "VALIDATION_FAILED", "扫码方式不正确", {"via": "扫码方式不正确"})
-    sms.hit([sms.Limit("qr-create-ip", request.remote_addr or "-", 60, 20)], "刷新过于频繁，请稍后再试")
+    ratelimit.hit([ratelimit.Limit("qr-create-ip", request.remote_addr or "-", 60, 20)],
+                  "刷新过于频繁，请稍后再试")
     secret = request.cookies.get(qr_cookie_name()) or qrlogin.new_browser_secret()
     ticket = qrlogin.create_ticket(secret, request.remote_addr, request.user_agent.string, via)
     if via == "miniprogram":

@@ -93,10 +93,10 @@ def _queue(kind: str):
         flash(review_batch.summary(batch_results), "success" if all_ok else "warning")
     page_fn = review_queue.signings_page if kind == "signings" else review_queue.terminations_page
     page = page_fn(actor, f, request.args.get("cursor"))
-    colleges, majors = review_queue.org_names(actor)
     title, statuses = KINDS[kind]
     return render("review/queue.html", fragment="results", kind=kind, title=title, page=page, f=f,
-                  statuses=statuses, colleges=colleges, majors=majors, tabs=review_queue.tab_counts(actor),
+                  statuses=statuses, colleges=page.colleges, majors=page.majors,
+                  tabs=review_queue.tab_counts(actor),
                   filter_args=_filter_args(), batch_results=batch_results,
                   is_college=actor.role == "college_reviewer", first_page=not request.args.get("cursor"),
                   my_state=review_queue.MY_REVIEW_STATE[actor.role])
@@ -176,7 +176,8 @@ def _decide(actor, invitation_id: int, action: str):
         flash(f"已{review_detail.ACTION_LABELS[action]}", "success")
         return back_to()
     if action == "force_terminate":
-        review_actions.force_terminate(actor, invitation_id, reason, confirm, request.files.get("evidence"))
+        review_actions.force_terminate(actor, invitation_id, reason, confirm, request.files.get("evidence"),
+                                       request.remote_addr)
         flash("已强制解约，学生可重新签约", "success")
         return back_to()
     if action == "invalidate_student":

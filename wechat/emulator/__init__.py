@@ -6,7 +6,7 @@ shapes and errcodes; see core.py for the shared state and each module for its en
 from __future__ import annotations
 
 from wechat.emulator import control, pages, qrcodes, sns, tokens  # noqa: F401  (routes)
-from wechat.emulator import messages  # noqa: F401
+from wechat.emulator import feeds, messages  # noqa: F401
 from wechat.emulator.core import bp, calls  # noqa: F401
 from wechat.emulator.messages import sent_messages  # noqa: F401
 

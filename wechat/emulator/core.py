@@ -17,7 +17,8 @@ from redis import Redis
 from app.extensions import redis_ext
 from wechat.clock import epoch_now
 
-bp = Blueprint("wechat_emulator", __name__, url_prefix="/_emulator", template_folder="templates")
+bp = Blueprint("wechat_emulator", __name__, url_prefix="/_emulator", template_folder="templates",
+               static_folder="static", static_url_path="/static")
 
 PREFIX = "wq:emu:"
 # Names accepted by /_emulator/control/fail.

@@ -23,14 +23,15 @@ def consume_code(namespace: str, code: str) -> None:
 
 @bp.get("/sns/jscode2session")
 def jscode2session():
-    """wx.login code -> openid: "dev:<openid>" works once; anything else is 40029."""
+    """wx.login code -> openid: "dev:<openid>" (or "dev:<openid>:<anything>", to log the same
+    user in again) works once; anything else is 40029."""
     api_call("jscode2session", token=False)
     appid = request.args.get("appid", "")
     check_credentials(appid, request.args.get("secret", ""), kind="miniprogram")
     if request.args.get("grant_type") != "authorization_code":
         raise EmuError(40002)
     code = request.args.get("js_code", "")
-    openid = code[4:] if code.startswith("dev:") else ""
+    openid = code[4:].split(":", 1)[0] if code.startswith("dev:") else ""
     if not OPENID_RE.match(openid):
         raise EmuError(40029)
     consume_code("jscode", code)

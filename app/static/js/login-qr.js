@@ -1,4 +1,5 @@
-/* Desktop QR log-in: ask for a ticket, show its QR code, poll until confirmed or expired. */
+// QR log-in: fetch a ticket, show the code, poll until scanned and confirmed.
+// Served from /static: the pages' CSP allows no inline script.
 (function () {
   var form = document.getElementById("qr-form"), box = document.getElementById("qr");
   var img = box.querySelector("img"), text = document.getElementById("qr-state"), timer = null;
@@ -10,7 +11,7 @@
       return res.json();
     }).then(function (body) {
       text.textContent = labels[body.state] || "正在登录…";
-      if (body.state === "confirmed") {
+      if (body.state === "confirmed") {  // back to the page that sent the person to log in
         var next = form.getAttribute("data-next");
         window.location.href = body.redirect + (next ? "?next=" + encodeURIComponent(next) : "");
         return;
