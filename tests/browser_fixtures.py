@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -38,28 +39,16 @@ ARTIFACTS = ROOT / "test-artifacts"
 README_SHOTS = ROOT / "docs" / "screenshots"
 
 
-# One server per test process (each module that imports these fixtures gets its own fixture
-# definitions, so a plain session fixture would start one per module).
-_SHARED: dict[str, object] = {}
-
-
 @pytest.fixture(scope="session")
-def live_server(app: Flask, request) -> str:
+def live_server(app: Flask) -> Iterator[str]:
     """The base URL of the app served in a thread (threaded: htmx polls while a page loads)."""
-    if "server" not in _SHARED:
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, name="live-web", daemon=True)
-        thread.start()
-        _SHARED["server"] = server
-
-        def stop() -> None:
-            server.shutdown()
-            thread.join(timeout=5)
-            server.server_close()
-            _SHARED.pop("server", None)
-
-        request.addfinalizer(stop)
-    return f"http://127.0.0.1:{_SHARED['server'].server_port}"
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-web", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+    server.server_close()
 
 
 @pytest.fixture(scope="module")

@@ -236,3 +236,7 @@ def dicts(db_session):
     from app.models import DictEntry
 
     assert db_session.query(DictEntry).count() > 1000
+
+
+# The browser-test fixtures (tests/browser_fixtures.py), defined once for the whole session.
+from tests.browser_fixtures import browser, live_server, live_world, page  # noqa: E402,F401

@@ -1,7 +1,6 @@
 """In a real browser: log in, land on the workbench, read Chinese, follow a long job."""
 from __future__ import annotations
 
-from tests.browser_fixtures import *  # noqa: F403
 from tests.browser_fixtures import log_in, shot
 
 

@@ -9,7 +9,6 @@ from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.browser_fixtures import *  # noqa: F401,F403
 from tests.browser_fixtures import shot
 from tests.conftest import World
 

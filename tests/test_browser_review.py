@@ -8,7 +8,6 @@ import io
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from tests.browser_fixtures import *  # noqa: F401,F403
 from tests.browser_fixtures import log_in, shot
 from tests.review_helpers import accepted
 
