@@ -13,7 +13,6 @@ from playwright.sync_api import expect
 
 from app.extensions import redis_ext
 from app.services.roster import HEADERS
-from tests.browser_fixtures import *  # noqa: F401,F403
 from tests.browser_fixtures import log_in, shot
 from tests.factories import valid_id_number
 from tests.test_statistics import sign_some
@@ -122,9 +121,6 @@ def test_roster_import_through_the_page(page, named_world, background_jobs, tmp_
 def test_settings_signing_scope_student_and_statistics(page, live_world, committing_db):
     """Does a school reviewer change a setting, close signing for a college with a reason the
     students see, correct a student's phone with a history line, and read the statistics?"""
-    from app.services.dictionaries import load_dictionaries
-
-    load_dictionaries()
     world = live_world
     sign_some(world)  # one agreement effective, one in review: the statistics have colours
     log_in(page, world.school_reviewer)
@@ -179,9 +175,6 @@ def test_settings_signing_scope_student_and_statistics(page, live_world, committ
 def test_platform_admin_pages(page, live_world, committing_db):
     """Can the platform admin create a school, a reviewer with a one-time password, reset an
     employer user's password, and edit a dictionary entry?"""
-    from app.services.dictionaries import load_dictionaries
-
-    load_dictionaries()
     world = live_world
     log_in(page, world.admin)
     page.click("nav >> text=学校管理")
