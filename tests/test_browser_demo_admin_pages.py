@@ -83,6 +83,7 @@ def test_demo_school_administration_pages(page, committing_db, app, tmp_path, mo
 
     page.click("text=学生信息（签约开放列表）")
     page.select_option("#f-college", label="外国语学院")
+    page.click("form.wq-filters button[type=submit]")  # (htmx may not have loaded yet to see the change)
     expect(page.locator("table[data-role=students] tbody tr").first).to_contain_text("学院毕业资格审核中")
     shot(page, "students")
     page.locator("table[data-role=students] tbody tr a").first.click()

@@ -150,6 +150,7 @@ def test_settings_signing_scope_student_and_statistics(page, live_world, committ
 
     page.click("text=学生信息（签约开放列表）")
     page.select_option("#f-open", "0")
+    page.click("form.wq-filters button[type=submit]")  # (htmx may not have loaded yet to see the change)
     expect(page.locator("table[data-role=students] tbody tr")).to_have_count(2)
     assert "学院毕业资格审核中" in page.inner_text("table[data-role=students]")
     shot(page, "flow-students")

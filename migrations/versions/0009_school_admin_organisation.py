@@ -140,14 +140,9 @@ def downgrade():
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.drop_column('must_change_password')
 
-    with op.batch_alter_table('student_changes', schema=None) as batch_op:
-        batch_op.drop_index('ix_student_changes_student')
-
+    # Dropping a table drops its indexes (MySQL refuses to drop one a foreign key uses first).
     op.drop_table('student_changes')
     op.drop_table('signing_scopes')
-    with op.batch_alter_table('scope_changes', schema=None) as batch_op:
-        batch_op.drop_index('ix_scope_changes_school')
-
     op.drop_table('scope_changes')
     op.drop_table('minimum_wages')
     op.drop_table('review_reminders')
