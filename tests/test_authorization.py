@@ -33,6 +33,7 @@ WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 PUBLIC_ENDPOINTS: frozenset[str] = frozenset({
     "api.register",  # 单位注册: creates the employer and its first account, answers with a token
     "api.wxa_login",  # mini-program log-in with a wx.login() code
+    "api.dictionary",  # the code dictionaries (public data) the registration form picks from
 })
 
 def _termination_of(world, invitation_id: int) -> int:
@@ -54,6 +55,7 @@ OBJECT_OF_PARAM = {
     "invitation_id": lambda world, invitation_id: invitation_id,  # agreements are invitations too
     "termination_id": _termination_of,
     "employer_id": lambda world, invitation_id: world.employer.id,
+    "account_id": lambda world, invitation_id: world.hr2.id,  # a colleague of the owner, world.hr
 }
 
 # Id routes whose object is not owned by one school or party: only the role is checked.
@@ -71,6 +73,12 @@ BODIES = {
     "api.preview": lambda world: {"student_id": world.student.id, "terms": terms_json()},
     "api.modify": lambda world: terms_json(position="高级软件工程师"),
     "api.mark_read": lambda world: {},
+    "api.check_letter": lambda world: {"student_ids": [world.student.id], "terms": terms_json()},
+    "api.add_colleague": lambda world: {"username": "hr9.matrix", "display_name": "某某",
+                                        "password": "Matrix2026"},
+    "api.reset_password": lambda world: {"password": "Matrix2026"},
+    "api.change_password": lambda world: {"old_password": "Passw0rd!x", "new_password": "Matrix2026"},
+    "api.record_subscriptions": lambda world: {"moment": "student_letters", "results": {}},
     **{f"api.{party}_request_termination": lambda world: {"reason": "个人原因", "acknowledge": True}
        for party in ("student", "employer")},
     **{f"api.{party}_agree_termination": lambda world: {"confirm": True} for party in ("student", "employer")},

@@ -558,3 +558,22 @@ def test_configured_templates_override_the_defaults_per_event():
     assert payload["data"] == {"thing9": {"value": "星辰科技邀请你"}, "const1": {"value": "网签"}}
     assert messages.template_for(settings, "invitation_received", "subscribe")["template_id"] == "real-sub"
     assert messages.template_for(settings, "review_passed", "template")["template_id"] == "TPL_REVIEW_PASSED"
+
+
+def test_a_grant_recorded_by_the_mini_program_carries_the_next_invitation(env):
+    """Does the 允许 a student taps in the mini-program (recorded through the API) let the next
+    invitation reach them as a subscribe message that opens the letter?"""
+    from app.api.auth import issue_token
+
+    mini = env.mini(env.world.student_account, "mp-zhaoliu")
+    headers = {"Authorization": f"Bearer {issue_token(env.world.student_account.id, mini.id)}"}
+    asked = env.http.get("/api/v1/subscriptions/templates?moment=student_letters", headers=headers).get_json()
+    assert "SUB_INVITATION_RECEIVED" in asked["template_ids"]
+    recorded = env.http.post("/api/v1/subscriptions", headers=headers, json={
+        "moment": "student_letters", "results": {t: "accept" for t in asked["template_ids"]}})
+    assert recorded.status_code == 200, recorded.get_json()
+
+    inv_id = env.invite()
+    [message] = sent_messages(touser="mp-zhaoliu")
+    assert (message["kind"], message["template_id"]) == ("subscribe", "SUB_INVITATION_RECEIVED")
+    assert message["page"] == STUDENT_PAGE.format(inv_id)

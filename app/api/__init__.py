@@ -77,6 +77,8 @@ def init_app(app: Flask) -> None:
     from app.api import auth_routes  # noqa: F401  (routes)
     from app.api import admin_deliveries  # noqa: F401  (routes)
     from app.api import review, review_actions  # noqa: F401  (routes)
+    from app.api import (directory, employer_accounts, employer_checks,  # noqa: F401  (routes)
+                         subscriptions)
     from app.api import review_statistics  # noqa: F401  (routes)
 
     app.register_blueprint(bp)

@@ -175,11 +175,19 @@ class AccountOut(BaseModel):
     username: Optional[str] = None
     display_name: str
     is_active: bool
+    employer_admin: bool = False  # 单位管理员: adds colleagues, resets their passwords
     last_login_at: Optional[str] = None
 
 
 class AccountList(BaseModel):
     items: list[AccountOut]
+    my_account_id: int  # the caller's own row
+    i_am_admin: bool
+
+
+def account_out(a) -> AccountOut:
+    return AccountOut(id=a.id, username=a.username, display_name=a.display_name, is_active=a.is_active,
+                      employer_admin=a.employer_admin, last_login_at=iso_china(a.last_login_at))
 
 
 @bp.post("/employer/register")
@@ -321,7 +329,9 @@ def save_archive_profile(json: ArchiveTerms):
 @roles_required("employer_user")
 @spec.validate(resp=Response(HTTP_200=AccountList, **ERRORS), tags=["employer"])
 def accounts():
-    """账号管理: our employer's user accounts (read-only)."""
-    return AccountList(items=[AccountOut(
-        id=a.id, username=a.username, display_name=a.display_name, is_active=a.is_active,
-        last_login_at=iso_china(a.last_login_at)) for a in employers.accounts_of(current_actor())])
+    """账号管理: our employer's user accounts; who administers them; which one is mine."""
+    actor = current_actor()
+    items = employers.accounts_of(actor)
+    mine = next(a for a in items if a.id == actor.account_id)
+    return AccountList(items=[account_out(a) for a in items], my_account_id=mine.id,
+                       i_am_admin=mine.employer_admin)

@@ -83,6 +83,8 @@ class InvitationDetail(InvitationSummary):
 class StatusQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
     status: Optional[Literal["open", "done", "all"]] = "all"
+    employer_name: Optional[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                                             max_length=50)]] = None  # a part of the name
     cursor: Optional[Annotated[str, StringConstraints(max_length=40)]] = None
     limit: int = Field(20, ge=1, le=100)
 
@@ -112,9 +114,17 @@ class WaitingTermination(BaseModel):
     requested_at: str
 
 
+class DestinationStatus(BaseModel):
+    """就业状态: what the student's one active destination is, and since when."""
+    kind: str  # online | paper | other
+    kind_label: str
+    since: str  # when it became active (the acceptance, for an online agreement)
+
+
 class StudentHome(BaseModel):
     profile: StudentPart
     destination: Optional[InvitationSummary] = None
+    destination_status: Optional[DestinationStatus] = None
     open_invitations: int
     pending_revisions: int
     pending_terminations: int

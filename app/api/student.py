@@ -8,13 +8,14 @@ from app.api import bp, spec
 from app.api.auth import current_account, current_actor, roles_required
 from app.api.conventions import idempotent, paginate
 from app.api.schemas_common import ERRORS
-from app.api.schemas_signing import (AcceptBody, InvitationDetail, InvitationList, RejectBody,
-                                     RevisionBody, StatusQuery, StudentHome, WaitingTermination)
+from app.api.schemas_signing import (AcceptBody, DestinationStatus, InvitationDetail, InvitationList,
+                                     RejectBody, RevisionBody, StatusQuery, StudentHome,
+                                     WaitingTermination)
 from app.api.serializers import invitation_detail, invitation_summary, student_view
 from app.clock import iso_china, utcnow
 from app.domain.signing import open_letter_condition
 from app.extensions import db
-from app.models import (ActiveDestination, Invitation, Notification, Party,
+from app.models import (ActiveDestination, Employer, Invitation, Notification, Party,
                         RecipientType, Termination, TerminationState)
 from app.services import responses
 from app.services.flow import flow_of
@@ -22,6 +23,8 @@ from app.services.terminations import may_request
 from app.services.signing_flow import (accepted_revision, allowed_actions, current_revision,
                                        destinations_of, load_for, signed_elsewhere)
 
+
+DESTINATION_KINDS = {"online": "网上签约", "paper": "线下签约", "other": "其他去向"}
 
 
 def _allowed(invitation, actor) -> list[str]:
@@ -61,7 +64,10 @@ def student_home():
     unread = db.session.scalar(select(func.count()).select_from(Notification).where(
         Notification.recipient_type == RecipientType.STUDENT, Notification.recipient_id == student.id,
         Notification.read_at.is_(None)))
+    status = DestinationStatus(kind=active.kind.value, kind_label=DESTINATION_KINDS[active.kind.value],
+                               since=iso_china(active.created_at)) if active else None
     return StudentHome(profile=student_view(student, current_actor()), destination=destination,
+                       destination_status=status,
                        open_invitations=open_count, pending_revisions=pending_revisions,
                        pending_terminations=len(waiting), unread_notifications=unread,
                        waiting_terminations=[WaitingTermination(
@@ -74,7 +80,7 @@ def student_home():
 @roles_required("student")
 @spec.validate(query=StatusQuery, resp=Response(HTTP_200=InvitationList, **ERRORS), tags=["student"])
 def student_invitations(query: StatusQuery):
-    """My invitations, newest first; status=open|done|all."""
+    """My invitations, newest first; status=open|done|all, employer_name a part of the name."""
     actor = current_actor()
     stmt = select(Invitation).where(Invitation.student_id == actor.student_id)
     now = utcnow()
@@ -84,6 +90,10 @@ def student_invitations(query: StatusQuery):
         stmt = stmt.where(waiting)
     elif query.status == "done":
         stmt = stmt.where(~waiting)
+    if query.employer_name:
+        pattern = query.employer_name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(Invitation.employer_id.in_(select(Employer.id).where(
+            Employer.name.like(f"%{pattern}%", escape="\\"))))
     items, next_cursor = paginate(stmt, Invitation.id, query.cursor, query.limit)
     revisions = _current_revisions(items)
     destinations = destinations_of({i.student_id for i in items})

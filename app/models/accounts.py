@@ -40,6 +40,7 @@ class Account(TimestampMixin, db.Model):
     __table_args__ = (
         CheckConstraint(_ROLE_SCOPE, name="role_scope"),
         CheckConstraint("username IS NULL OR password_hash IS NOT NULL", name="login_has_password"),
+        CheckConstraint("NOT employer_admin OR role = 'employer_user'", name="employer_admin_role"),
         MYSQL_TABLE_ARGS,
     )
 
@@ -53,6 +54,8 @@ class Account(TimestampMixin, db.Model):
     employer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("employers.id"), index=True)
     student_id: Mapped[Optional[int]] = mapped_column(ForeignKey("students.id"), unique=True)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # 单位管理员: adds colleagues and resets their passwords (the registering user is the first).
+    employer_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[Optional[datetime]] = mapped_column()
     last_login_at: Mapped[Optional[datetime]] = mapped_column()

@@ -122,7 +122,8 @@ def _create(student_count: int) -> School:
         db.session.add(employer)
         db.session.flush()
         for n, contact in enumerate(contacts, start=1):
-            login(Role.EMPLOYER_USER, f"hr{n}.{slug}", contact, employer_id=employer.id)
+            user = login(Role.EMPLOYER_USER, f"hr{n}.{slug}", contact, employer_id=employer.id)
+            user.employer_admin = n == 1  # the first user administers the employer's accounts
     db.session.add_all(_students(rng, school, colleges, student_count))
     return school
 

@@ -147,6 +147,7 @@ def register_employer(data: Registration, ip: str | None = None) -> tuple[Employ
         db.session.flush()
         account = create_login_account(Role.EMPLOYER_USER, data.username, data.password,
                                        data.contact_name, employer_id=employer.id)
+        account.employer_admin = True  # the registering user administers the accounts
         db.session.flush()
     except IntegrityError as exc:  # a concurrent registration won the race
         raise (exists if violated_constraint(exc) == "uq_employers_credit_code" else taken) from exc

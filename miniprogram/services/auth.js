@@ -25,4 +25,21 @@ function logout() {
   return request({ method: 'POST', path: '/auth/logout', data: {} })
 }
 
-module.exports = { wxaLogin, bindStudent, confirmStudentBinding, bindEmployer, logout }
+// 解除绑定: this WeChat no longer logs in to the account (every token of it ends).
+function unbind(opts = {}) {
+  return request({ method: 'POST', path: '/auth/unbind', data: {}, idempotencyKey: opts.idempotencyKey })
+}
+
+const qr = ticket => `/auth/qr/${encodeURIComponent(ticket)}`
+
+// A desktop log-in code scanned: which desktop asks (browser, IP, time) before confirming.
+function scanQr(ticket, opts = {}) {
+  return request({ method: 'POST', path: `${qr(ticket)}/scan`, data: {}, idempotencyKey: opts.idempotencyKey })
+}
+
+// confirm true: log the desktop in; false: refuse it.
+function confirmQr(ticket, confirm, opts = {}) {
+  return request({ method: 'POST', path: `${qr(ticket)}/confirm`, data: { confirm }, idempotencyKey: opts.idempotencyKey })
+}
+
+module.exports = { wxaLogin, bindStudent, confirmStudentBinding, bindEmployer, logout, unbind, scanQr, confirmQr }

@@ -7,9 +7,10 @@ function getHome() {
   return request({ path: '/student/home' })
 }
 
-// status: open | done | all; cursor: the previous page's next_cursor.
-function listInvitations({ status = 'all', cursor, limit } = {}) {
-  return request({ path: '/student/invitations', query: { status, cursor, limit } })
+// status: open | done | all; employerName: a part of the employer's name; cursor: the previous
+// page's next_cursor.
+function listInvitations({ status = 'all', employerName, cursor, limit } = {}) {
+  return request({ path: '/student/invitations', query: { status, employer_name: employerName, cursor, limit } })
 }
 
 function getInvitation(id) {
@@ -39,7 +40,23 @@ function declineRevision(id, revision, opts = {}) {
 
 const termination = id => `/student/terminations/${encodeURIComponent(id)}`
 
-// 解约 the other party asked for (the student's own request is made on the desktop for now).
+const agreement = id => `/student/agreements/${encodeURIComponent(id)}`
+
+// 解约须知 with the school's limit and how many terminations the student has used.
+function getTerminationNotice(invitationId) {
+  return request({ path: `${agreement(invitationId)}/termination-notice` })
+}
+
+// 申请解约: the reason (≤ 200 characters) and the acknowledged notice; it cannot be withdrawn.
+function requestTermination(invitationId, reason, opts = {}) {
+  return request({ method: 'POST', path: `${agreement(invitationId)}/terminations`, data: { reason, acknowledge: true }, idempotencyKey: opts.idempotencyKey })
+}
+
+// My terminations, newest first, with who started each.
+function listTerminations({ cursor, limit } = {}) {
+  return request({ path: '/student/terminations', query: { cursor, limit } })
+}
+
 function getTermination(id) {
   return request({ path: termination(id) })
 }
@@ -56,5 +73,5 @@ function disagreeTermination(id, reason, opts = {}) {
 
 module.exports = {
   getHome, listInvitations, getInvitation, acceptInvitation, rejectInvitation, acceptRevision, declineRevision,
-  getTermination, agreeTermination, disagreeTermination,
+  getTerminationNotice, requestTermination, listTerminations, getTermination, agreeTermination, disagreeTermination,
 }

@@ -1,9 +1,9 @@
 // The employer's phone pages: workbench and invitation detail (push targets).
 const { installWx, flush } = require('./helpers/wx')
-const { mount, text } = require('./helpers/page')
+const { mount, text, tap, emit } = require('./helpers/page')
 const { fixture } = require('./fixtures')
 
-test('the workbench shows counts, waiting terminations and the invitations sent', async () => {
+test('the workbench shows counts that open the filtered lists, waiting terminations and the latest letters', async () => {
   const { calls, wx } = installWx({
     routes: {
       'GET /employer/home': { body: fixture('employer_home') },
@@ -15,14 +15,36 @@ test('the workbench shows counts, waiting terminations and the invitations sent'
   page.instance.onShow()
   await flush()
   expect(calls.map(c => c.path).sort()).toEqual(['/employer/home', '/employer/invitations'])
-  expect(text(page, '#workbench')).toContain('长沙星辰软件科技有限公司')
-  expect(text(page, '#workbench')).toMatch(/5\s*已签约/)
+  expect(calls.find(c => c.path === '/employer/invitations').query).toEqual({ limit: '5' })
+  expect(text(page, '#workbench-head')).toContain('长沙星辰软件科技有限公司')
+  expect(text(page, '#workbench')).toMatch(/已签约\s*5 人/)
   expect(page.querySelector('#unverified')).toBeUndefined()
-  expect(text(page, '#waiting-terminations')).toContain('丁萱艳：个人原因，已考取研究生')
-  expect(page.querySelectorAll('.employer__student').map(n => n.dom.textContent)).toEqual(['欧彤欣', '丁萱艳'])
-  page.querySelector('#waiting-terminations .row').dispatchEvent('tap')
+  expect(text(page, '#waiting-terminations')).toContain('丁萱艳')
+  expect(page.querySelectorAll('.recent').map(n => text(page, n).slice(0, 3))).toEqual(['欧彤欣', '丁萱艳'])
+  tap(page, page.querySelectorAll('.count')[1])
+  tap(page, page.querySelector('.waiting-termination'))
+  tap(page, '#search')
   await flush()
-  expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/employer/termination/detail?id=6' })
+  expect(wx.navigateTo.mock.calls.map(c => c[0].url)).toEqual([
+    '/pages/employer/invitation/list?status=signed', '/pages/employer/termination/detail?id=6', '/pages/employer/student/search'])
+})
+
+test('an unverified employer is sent to verification', async () => {
+  const { wx } = installWx({
+    routes: {
+      'GET /employer/home': { body: { ...fixture('employer_home'), verified: false } },
+      'GET /employer/invitations': { body: { items: [], next_cursor: null } },
+    },
+    storage: { wq_token: 'tok-employer', wq_role: 'employer_user' },
+  })
+  const page = mount('pages/employer/home/index')
+  page.instance.onShow()
+  await flush()
+  expect(text(page, '#unverified')).toContain('单位认证尚未通过')
+  expect(text(page, '#empty')).toContain('尚未发出邀约')
+  emit(page, '#unverified', 'click', { trigger: 'operation' })
+  await flush()
+  expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/employer/verification/index' })
 })
 
 test('an invitation detail shows the student (masked ID), the letter and the flow log', async () => {

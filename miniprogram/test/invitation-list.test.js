@@ -1,6 +1,6 @@
 // 线上签约 list: tabs by status and cursor "load more".
 const { installWx, flush } = require('./helpers/wx')
-const { mount, text, tap } = require('./helpers/page')
+const { mount, text, tap, emit, input } = require('./helpers/page')
 const { fixture } = require('./fixtures')
 
 function byStatusAndCursor(call) {
@@ -23,7 +23,7 @@ const cards = page => page.querySelectorAll('.invitation').map(c => c.dom.textCo
 test('opens on 待处理 and lists open invitations with their state and deadline', async () => {
   const { page, calls } = await open()
   expect(calls[0].query).toEqual({ status: 'open' })
-  expect(text(page, '#tab-open')).toBe('待处理')
+  expect(text(page, '#tabs')).toMatch(/^待处理\s*已处理\s*全部/)
   expect(cards(page)).toHaveLength(2)
   expect(cards(page)[0]).toContain('长沙星辰软件科技有限公司')
   expect(cards(page)[0]).toContain('单位发起邀约')
@@ -44,7 +44,7 @@ test('加载更多 asks for the next page with next_cursor and appends it', asyn
 
 test('switching to 已处理 reloads from the first page of that status', async () => {
   const { page, calls } = await open()
-  tap(page, '#tab-done')
+  emit(page, '#tabs', 'change', { value: 'done', label: '已处理' })
   await flush()
   expect(calls[1].query).toEqual({ status: 'done' })
   expect(cards(page)).toHaveLength(1)
@@ -71,4 +71,16 @@ test('a failed load shows the error message', async () => {
   await flush()
   expect(text(page, '#error')).toMatch(/^当前账号无权使用该功能/)
   expect(page.querySelector('#empty')).toBeUndefined()
+})
+
+test('the employer-name filter searches within the tab and can be cleared', async () => {
+  const { page, calls } = await open()
+  input(page, '#search', '星辰')
+  await flush()
+  emit(page, '#search', 'submit', { value: '星辰' })
+  await flush()
+  expect(calls[1].query).toEqual({ status: 'open', employer_name: '星辰' })
+  emit(page, '#search', 'clear')
+  await flush()
+  expect(calls[2].query).toEqual({ status: 'open' })
 })

@@ -17,6 +17,15 @@ async function fill(page, values) {
   await flush()
 }
 
+// A t-input shows its field's error as its tips, in the error colour.
+function fieldTip(page, field) {
+  const node = page.querySelector(`#${field}`)
+  const tip = node.querySelector('.t-input__tips')
+  const shown = tip ? text(page, tip) : ''
+  if (shown) expect(node.data.status).toBe('error')
+  return shown
+}
+
 const IDENTITY = { school_code: '10532', student_no: '2022010001', name: '欧彤欣', id_number: '430102200409201401' }
 
 test('a bound student goes straight to the home page with the token stored', async () => {
@@ -46,10 +55,10 @@ test('an unbound user sees the identity form; empty fields are flagged without a
   tap(page, '#identity-submit')
   await flush()
   expect(calls).toHaveLength(1)
-  ;['school_code', 'student_no', 'name', 'id_number'].forEach(f => expect(text(page, `#${f}-error`)).toBe('必填'))
+  ;['school_code', 'student_no', 'name', 'id_number'].forEach(f => expect(fieldTip(page, f)).toBe('必填'))
   input(page, '#name', '欧彤欣')
   await flush()
-  expect(page.querySelector('#name-error')).toBeUndefined()
+  expect(fieldTip(page, 'name')).toBe('')
 })
 
 test('the server\'s field errors appear next to their fields, its message in the banner', async () => {
@@ -62,7 +71,7 @@ test('the server\'s field errors appear next to their fields, its message in the
   await flush()
   expect(calls[1]).toMatchObject({ method: 'POST', path: '/auth/bind/student', data: IDENTITY })
   expect(calls[1].header.Authorization).toBe('Bearer tok-unbound-0123456789abcdef01234567')
-  expect(text(page, '#student_no-error')).toBe('学号与姓名不匹配')
+  expect(fieldTip(page, 'student_no')).toBe('学号与姓名不匹配')
   expect(text(page, '#error')).toBe('提交的内容有误，请检查后重试')
 })
 
@@ -78,11 +87,11 @@ test('identity → SMS code, email and address → bound and on the home page', 
   expect(text(page, '#phone-hint')).toBe('验证码已发送至学籍登记的手机 139****0265')
   tap(page, '#sms-submit')
   await flush()
-  expect(text(page, '#sms_code-error')).toBe('必填')
+  expect(fieldTip(page, 'sms_code')).toBe('必填')
   await fill(page, { sms_code: '123456', email: 'otx@example', address: '湖南省长沙市岳麓区麓山南路2号' })
   tap(page, '#sms-submit')
   await flush()
-  expect(text(page, '#email-error')).toBe('邮箱格式不正确')
+  expect(fieldTip(page, 'email')).toBe('邮箱格式不正确')
   await fill(page, { email: 'otx@example.com' })
   tap(page, '#sms-submit')
   await flush()
@@ -114,4 +123,9 @@ test('an employer user can bind with username and password', async () => {
   await flush()
   expect(calls[1]).toMatchObject({ path: '/auth/bind/employer', data: { username: 'hr1.xingchen', password: 'demo-pass-2026' } })
   expect(wx.reLaunch).toHaveBeenCalledWith({ url: '/pages/employer/home/index' })
+})
+
+test('a desktop log-in code (scene) leads to its confirmation after logging in', async () => {
+  const { wx } = await open({ 'POST /auth/wxa-login': { body: fixture('auth_login_bound') } }, { scene: 'Q1w2E3r4T5y6U7i8O9p0Aa' })
+  expect(wx.reLaunch).toHaveBeenCalledWith({ url: '/pages/qr/index?ticket=Q1w2E3r4T5y6U7i8O9p0Aa' })
 })

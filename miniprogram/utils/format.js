@@ -78,4 +78,29 @@ function flowRows(flow = []) {
   return flow.map((f, key) => ({ key, at: dateTime(f.at), actor: f.actor, label: f.action_label || f.state_label, remark: f.remark || '' }))
 }
 
-module.exports = { dateTime, slashDate, educationLevel, termRows, archiveRows, hukouRows, employerRows, flowRows }
+// The signing progress header: 单位发起 → 学生处理 → 学院审核 → 学校审核 → 已签约.
+const STEPS = ['单位发起', '学生处理', '学院审核', '学校审核', '已签约']
+const PROGRESS = {
+  invited: [1, 'process'],
+  rejected: [1, 'error'],
+  expired: [1, 'error'],
+  college_review: [2, 'process'],
+  school_review: [3, 'process'],
+  effective: [4, 'finish'],
+  voided: [4, 'error'],
+  invalidated: [4, 'error'],
+  terminated: [4, 'error'],
+}
+
+// review_rejected stops at the level that rejected (the flow's last review step).
+function progressOf(detail) {
+  if (detail.state === 'review_rejected') {
+    const reviews = (detail.flow || []).filter(f => f.state === 'school_review' || f.state === 'college_review')
+    const last = reviews.length ? reviews[reviews.length - 1].state : 'college_review'
+    return { steps: STEPS, current: last === 'school_review' ? 3 : 2, status: 'error' }
+  }
+  const [current, status] = PROGRESS[detail.state] || [0, 'process']
+  return { steps: STEPS, current, status }
+}
+
+module.exports = { progressOf, dateTime, slashDate, educationLevel, termRows, archiveRows, hukouRows, employerRows, flowRows }

@@ -104,4 +104,36 @@ function request({ method = 'GET', path, query, data, idempotencyKey, auth = tru
   })
 }
 
-module.exports = { request, ApiError, errorFrom }
+/**
+ * upload({path, filePath, name, formData}) → Promise of the JSON body: one file as
+ * multipart/form-data (wx.uploadFile; its response body is a string to parse).
+ */
+function upload({ path, filePath, name, formData, idempotencyKey }) {
+  const header = { Accept: 'application/json', 'Idempotency-Key': idempotencyKey || newKey() }
+  const token = wx.getStorageSync(config.TOKEN_KEY)
+  if (token) header.Authorization = `Bearer ${token}`
+  return new Promise((resolve, reject) => {
+    wx.uploadFile({
+      url: config.apiBase() + path,
+      filePath,
+      name,
+      formData: formData || {},
+      header,
+      success(res) {
+        let data = null
+        try { data = JSON.parse(res.data) } catch (e) { data = null }
+        const ok = res.statusCode >= 200 && res.statusCode < 300
+        if (ok && data && typeof data === 'object') return resolve(data)
+        if (ok) return reject(new ApiError({ status: res.statusCode, code: 'BAD_RESPONSE', message: '服务器返回的数据有误，请稍后再试' }))
+        const err = errorFrom({ statusCode: res.statusCode, data })
+        if (err.status === 401) toLogin(true)
+        reject(err)
+      },
+      fail() {
+        reject(new ApiError({ status: 0, code: 'NETWORK_ERROR', message: FALLBACK[0] }))
+      },
+    })
+  })
+}
+
+module.exports = { request, upload, ApiError, errorFrom }

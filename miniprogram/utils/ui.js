@@ -1,25 +1,20 @@
-// Small promise wrappers over wx UI calls.
+// TDesign feedback on a page: every page has <t-toast id="t-toast"/> and <t-dialog id="t-dialog"/>.
+const Toast = require('tdesign-miniprogram/toast/index').default
+const Dialog = require('tdesign-miniprogram/dialog/index').default
 
-function toast(title) {
-  wx.showToast({ title, icon: 'none', duration: 3000 })
+// theme: success | error | warning | '' (text only)
+function toast(page, message, theme = '') {
+  Toast({ context: page, selector: '#t-toast', message, theme, direction: 'column', duration: 2500 })
 }
 
-function toastError(err) {
-  toast((err && err.message) || '操作失败，请稍后再试')
+function toastError(page, err) {
+  toast(page, (err && err.message) || '操作失败，请稍后再试', 'error')
 }
 
-// Resolves true when the user taps the confirm button.
-function confirmModal({ title, content, confirmText = '确定', cancelText = '取消' }) {
-  return new Promise(resolve => {
-    wx.showModal({
-      title,
-      content,
-      confirmText,
-      cancelText,
-      success: res => resolve(!!res.confirm),
-      fail: () => resolve(false),
-    })
-  })
+// Resolves true when the user taps the confirm button, false on cancel.
+function confirmDialog(page, { title, content, confirmBtn = '确定', cancelBtn = '取消' }) {
+  return Dialog.confirm({ context: page, selector: '#t-dialog', title, content, confirmBtn, cancelBtn })
+    .then(() => true, () => false)
 }
 
-module.exports = { toast, toastError, confirmModal }
+module.exports = { toast, toastError, confirmDialog }

@@ -1,18 +1,18 @@
-// A state's label in its colour: the API sends the state string and its Chinese label.
-const TONES = {
-  invited: 'pending',
-  college_review: 'review',
-  school_review: 'review',
+// A state's label as a TDesign tag in the state's colour: the API sends the state and its label.
+const THEMES = {
+  invited: 'primary',
+  college_review: 'warning',
+  school_review: 'warning',
   effective: 'success',
-  rejected: 'failed',
-  expired: 'failed',
-  review_rejected: 'failed',
-  voided: 'closed',
-  invalidated: 'closed',
-  terminated: 'closed',
+  rejected: 'danger',
+  expired: 'danger',
+  review_rejected: 'danger',
+  voided: 'default',
+  invalidated: 'default',
+  terminated: 'default',
   // 解约 states (college_review, school_review and rejected read the same as above)
-  awaiting_party: 'pending',
-  disagreed: 'failed',
+  awaiting_party: 'primary',
+  disagreed: 'danger',
   approved: 'success',
 }
 
@@ -21,10 +21,10 @@ Component({
     state: { type: String, value: '' },
     label: { type: String, value: '' },
   },
-  data: { tone: 'neutral' },
+  data: { theme: 'default' },
   observers: {
     state(state) {
-      this.setData({ tone: TONES[state] || 'neutral' })
+      this.setData({ theme: THEMES[state] || 'default' })
     },
   },
 })

@@ -32,6 +32,8 @@ Page({
   onLoad(options = {}) {
     this.keys = actionKeys()
     this.redirect = options.redirect ? decodeURIComponent(options.redirect) : ''
+    // A desktop log-in's mini-program code opens this page with the ticket as its scene.
+    if (options.scene) this.redirect = `/pages/qr/index?ticket=${encodeURIComponent(decodeURIComponent(options.scene))}`
     const role = wx.getStorageSync(config.ROLE_KEY)
     if (wx.getStorageSync(config.TOKEN_KEY) && HOME[role]) return this.enter(role)
     this.login()
@@ -64,6 +66,10 @@ Page({
   onInput(e) {
     const { form, field } = e.currentTarget.dataset
     this.setData({ [`${form}.${field}`]: e.detail.value, [`fieldErrors.${field}`]: '' })
+  },
+
+  register() {
+    wx.navigateTo({ url: '/pages/employer/register/index' })
   },
 
   showStep(e) {

@@ -51,13 +51,13 @@ Page({
     if (!item.page) return
     wx.navigateTo({
       url: `/${item.page.replace(/^\/+/, '')}`,
-      fail: () => toast('无法打开该消息对应的页面'),
+      fail: () => toast(this, '无法打开该消息对应的页面', 'warning'),
     })
   },
 
   markAllRead() {
     return notifications.markRead()
       .then(() => this.setData({ items: this.data.items.map(n => ({ ...n, read: true })), unread: 0 }))
-      .catch(toastError)
+      .catch(err => toastError(this, err))
   },
 })

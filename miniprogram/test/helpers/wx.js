@@ -31,7 +31,18 @@ function createServer(routes) {
     })
     return { abort() {} }
   }
-  return { calls, handle, route: (key, reply) => { routes[key] = reply } }
+  // wx.uploadFile: the same routes; the reply body goes back as a string, as WeChat gives it.
+  function handleUpload(opts) {
+    const call = { method: 'POST', path: opts.url.slice(API.length), query: {}, data: opts.formData || {}, header: opts.header || {}, file: { name: opts.name, path: opts.filePath } }
+    calls.push(call)
+    const reply = replyFor(call)
+    Promise.resolve().then(() => {
+      if (reply.networkError) return opts.fail && opts.fail({ errMsg: 'uploadFile:fail timeout' })
+      opts.success({ statusCode: reply.status || 200, data: JSON.stringify(reply.body) })
+    })
+    return { abort() {} }
+  }
+  return { calls, handle, handleUpload, route: (key, reply) => { routes[key] = reply } }
 }
 
 function installWx({ routes = {}, storage = { [config.TOKEN_KEY]: 'tok-student', [config.ROLE_KEY]: 'student' }, modalConfirm = true } = {}) {
@@ -44,11 +55,33 @@ function installWx({ routes = {}, storage = { [config.TOKEN_KEY]: 'tok-student',
     removeStorageSync: jest.fn(key => { delete store[key] }),
     showToast: jest.fn(),
     showModal: jest.fn(opts => opts.success && opts.success({ confirm: modalConfirm, cancel: !modalConfirm })),
+    // What the subscribe dialog answers: every template accepted unless a test says otherwise.
+    requestSubscribeMessage: jest.fn(opts => {
+      const res = { errMsg: 'requestSubscribeMessage:ok' }
+      opts.tmplIds.forEach(id => { res[id] = 'accept' })
+      opts.success && opts.success(res)
+    }),
+    scanCode: jest.fn(opts => opts.fail && opts.fail({ errMsg: 'scanCode:fail cancel' })),
+    chooseMedia: jest.fn(opts => opts.fail && opts.fail({ errMsg: 'chooseMedia:fail cancel' })),
+    uploadFile: jest.fn(opts => server.handleUpload(opts)),
+    pageScrollTo: jest.fn(),
+    getMenuButtonBoundingClientRect: () => ({ top: 48, bottom: 80, left: 281, right: 368, width: 87, height: 32 }),
     navigateTo: jest.fn(),
+    redirectTo: jest.fn(),
+    navigateBack: jest.fn(),
     reLaunch: jest.fn(opts => opts.complete && opts.complete()),
     stopPullDownRefresh: jest.fn(),
     login: jest.fn(opts => opts.success({ code: 'wx-login-code' })),
     getAccountInfoSync: () => ({ miniProgram: { envVersion: 'develop' } }),
+    getWindowInfo: () => ({ screenWidth: 375, screenHeight: 812, windowWidth: 375, windowHeight: 812, pixelRatio: 2, statusBarHeight: 44 }),
+    getAppBaseInfo: () => ({ SDKVersion: '3.7.0', language: 'zh_CN', theme: 'light' }),
+    getDeviceInfo: () => ({ platform: 'devtools', system: 'iOS 17.0', brand: 'devtools', model: 'iPhone 15' }),
+    nextTick: fn => Promise.resolve().then(fn),
+    createAnimation: () => {
+      const animation = { export: () => [] }
+      ;['translateX', 'translateY', 'opacity', 'step', 'scale', 'rotate'].forEach(m => { animation[m] = () => animation })
+      return animation
+    },
   }
   global.wx = wx
   return { wx, store, server, calls: server.calls }

@@ -1,12 +1,14 @@
-// 单位工作台 (phone): the workbench summary (GET /employer/home) and the invitations sent,
-// newest first. Pushed messages about verification open here (pages/employer/home/index).
-const config = require('../../../config')
+// 单位工作台 (phone): counts per status that open the filtered lists, what waits for us, the
+// functions of the employer's half, and the latest letters. Pushed messages about verification
+// open here (pages/employer/home/index).
 const employer = require('../../../services/employer')
-const auth = require('../../../services/auth')
 const { slashDate } = require('../../../utils/format')
+const account = require('../../../utils/account')
+
+const RECENT = 5
 
 Page({
-  data: { home: null, items: [], nextCursor: null, loading: false, loaded: false, errorMessage: '' },
+  data: { home: null, items: [], loaded: false, errorMessage: '' },
 
   onShow() {
     return this.refresh()
@@ -17,30 +19,17 @@ Page({
   },
 
   refresh() {
-    const home = employer.getHome()
-      .then(h => this.setData({ home: h }))
-      .catch(err => this.setData({ errorMessage: err.message }))
-    return Promise.all([home, this.fetch(null)])
+    this.setData({ errorMessage: '' })
+    const fail = err => this.setData({ errorMessage: err.message })
+    const home = employer.getHome().then(h => this.setData({ home: h })).catch(fail)
+    const recent = employer.listInvitations({ limit: RECENT })
+      .then(page => this.setData({ items: page.items.map(i => ({ ...i, invitedOn: slashDate(i.invited_at) })), loaded: true }))
+      .catch(fail)
+    return Promise.all([home, recent])
   },
 
-  onReachBottom() {
-    this.loadMore()
-  },
-
-  loadMore() {
-    if (!this.data.nextCursor || this.data.loading) return Promise.resolve()
-    return this.fetch(this.data.nextCursor)
-  },
-
-  fetch(cursor) {
-    this.setData({ loading: true, errorMessage: '' })
-    return employer.listInvitations({ cursor })
-      .then(page => {
-        const fresh = page.items.map(i => ({ ...i, invitedOn: slashDate(i.invited_at) }))
-        this.setData({ items: (cursor ? this.data.items : []).concat(fresh), nextCursor: page.next_cursor || null })
-      })
-      .catch(err => this.setData({ errorMessage: err.message }))
-      .then(() => this.setData({ loading: false, loaded: true }))
+  openGroup(e) {
+    wx.navigateTo({ url: `/pages/employer/invitation/list?status=${e.currentTarget.dataset.group}` })
   },
 
   openDetail(e) {
@@ -51,16 +40,23 @@ Page({
     wx.navigateTo({ url: `/pages/employer/termination/detail?id=${e.currentTarget.dataset.id}` })
   },
 
-  openNotifications() {
-    wx.navigateTo({ url: '/pages/notifications/index' })
+  openVerification() {
+    wx.navigateTo({ url: '/pages/employer/verification/index' })
+  },
+
+  go(e) {
+    wx.navigateTo({ url: e.currentTarget.dataset.url })
+  },
+
+  scan() {
+    return account.scanDesktopCode(this)
+  },
+
+  unbind() {
+    return account.unbind(this)
   },
 
   logout() {
-    const done = () => {
-      wx.removeStorageSync(config.TOKEN_KEY)
-      wx.removeStorageSync(config.ROLE_KEY)
-      wx.reLaunch({ url: config.LOGIN_PAGE })
-    }
-    auth.logout().then(done, done)
+    return account.logout()
   },
 })

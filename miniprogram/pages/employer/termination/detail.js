@@ -1,4 +1,4 @@
 const { terminationPage } = require('../../../utils/termination-page')
 const employer = require('../../../services/employer')
 
-Page(terminationPage(employer))
+Page(terminationPage(employer, 'employer'))

@@ -1,14 +1,16 @@
-// 学生首页: profile, destination, what waits for the student — one GET /student/home.
-const config = require('../../../config')
+// 学生首页: profile, 就业状态, what waits for the student — one GET /student/home.
 const student = require('../../../services/student')
-const auth = require('../../../services/auth')
-const { educationLevel } = require('../../../utils/format')
+const { dateTime } = require('../../../utils/format')
+const subscribe = require('../../../utils/subscribe')
+const account = require('../../../utils/account')
+const { toast } = require('../../../utils/ui')
 
 Page({
-  data: { loading: true, home: null, educationLabel: '', errorMessage: '' },
+  data: { loading: true, home: null, since: '', errorMessage: '' },
 
   onShow() {
-    this.load()
+    subscribe.prepare('student_letters')
+    return this.load()
   },
 
   onPullDownRefresh() {
@@ -16,9 +18,9 @@ Page({
   },
 
   load() {
-    this.setData({ errorMessage: '' })
+    this.setData({ errorMessage: '', loading: true })
     return student.getHome()
-      .then(home => this.setData({ home, educationLabel: educationLevel(home.profile.education_level) }))
+      .then(home => this.setData({ home, since: home.destination_status ? dateTime(home.destination_status.since).slice(0, 10) : '' }))
       .catch(err => this.setData({ errorMessage: err.message }))
       .then(() => this.setData({ loading: false }))
   },
@@ -31,16 +33,34 @@ Page({
     wx.navigateTo({ url: `/pages/student/invitation/detail?id=${this.data.home.destination.id}` })
   },
 
+  openTermination(e) {
+    wx.navigateTo({ url: `/pages/student/termination/detail?id=${e.currentTarget.dataset.id}` })
+  },
+
+  openTerminations() {
+    wx.navigateTo({ url: '/pages/student/termination/list' })
+  },
+
   openNotifications() {
     wx.navigateTo({ url: '/pages/notifications/index' })
   },
 
+  subscribe() {
+    return subscribe.ask('student_letters').then(results => {
+      const accepted = Object.values(results).filter(r => r === 'accept').length
+      toast(this, accepted ? '已开启消息提醒' : '未开启提醒，可在右上角“设置”中管理订阅消息')
+    })
+  },
+
+  scan() {
+    return account.scanDesktopCode(this)
+  },
+
+  unbind() {
+    return account.unbind(this)
+  },
+
   logout() {
-    const done = () => {
-      wx.removeStorageSync(config.TOKEN_KEY)
-      wx.removeStorageSync(config.ROLE_KEY)
-      wx.reLaunch({ url: config.LOGIN_PAGE })
-    }
-    auth.logout().then(done, done)
+    return account.logout()
   },
 })

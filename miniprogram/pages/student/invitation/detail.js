@@ -1,9 +1,10 @@
-// 邀请函详情: the letter, terms, archive/hukou, 签约须知, 流程追踪, and the student's answers.
+// 邀请函详情: progress, the letter, terms, archive/hukou, 签约须知, 流程追踪, the student's answers.
 // Opened from the list and from pushed messages: pages/student/invitation/detail?id=123
 const student = require('../../../services/student')
 const fmt = require('../../../utils/format')
 const { actionKeys, isRetryable } = require('../../../utils/idempotency')
-const { toast, confirmModal } = require('../../../utils/ui')
+const { toast, confirmDialog } = require('../../../utils/ui')
+const subscribe = require('../../../utils/subscribe')
 
 const REASON_MAX = 200
 
@@ -23,9 +24,17 @@ Page({
   },
 
   onLoad(options = {}) {
-    this.id = options.id
+    this.invitationId = options.id
     this.keys = actionKeys()
+    subscribe.prepare('student_accepted')
     return this.load()
+  },
+
+  onShow() {
+    if (this.needsRefresh) {
+      this.needsRefresh = false
+      this.load()
+    }
   },
 
   onPullDownRefresh() {
@@ -34,24 +43,29 @@ Page({
 
   load() {
     this.setData({ errorMessage: '' })
-    return student.getInvitation(this.id)
+    return student.getInvitation(this.invitationId)
       .then(detail => this.show(detail))
       .catch(err => this.setData({ errorMessage: err.message }))
       .then(() => this.setData({ loading: false }))
   },
 
+  // The buttons are the API's allowed_actions: the page never works out what the student may do.
   show(detail) {
     const archive = detail.terms.archive
+    const may = {}
+    ;(detail.allowed_actions || []).forEach(a => { may[a] = true })
     this.setData({
       detail,
       view: {
+        progress: fmt.progressOf(detail),
         terms: fmt.termRows(detail.terms, detail.labels),
         archive: fmt.archiveRows(archive),
         hukou: fmt.hukouRows(archive),
         employer: fmt.employerRows(detail.employer),
         flow: fmt.flowRows(detail.flow),
         invitedOn: fmt.slashDate(detail.invited_at),
-        canAnswer: detail.state === 'invited' && !detail.revision_pending,
+        signedElsewhere: !!detail.signed_elsewhere,
+        may,
       },
     })
   },
@@ -69,35 +83,49 @@ Page({
   },
 
   onAckChange(e) {
-    this.setData({ ack: e.detail.value.indexOf('ack') >= 0 })
+    this.setData({ ack: !!e.detail.checked })
   },
 
   onReasonInput(e) {
     this.setData({ reason: e.detail.value.slice(0, REASON_MAX) })
   },
 
-  // 现在签约: only with the acknowledgement ticked (the button is disabled until then).
+  // 现在签约: only with the acknowledgement ticked (the button is disabled until then). The
+  // review outcomes are what the student waits for next: ask to be told (subscribe message).
   confirmAccept() {
-    if (!this.data.ack) return Promise.resolve()
+    if (!this.data.ack || this.data.submitting) return Promise.resolve()
+    subscribe.ask('student_accepted')
     const { revision } = this.data.detail
-    return this.answer('accept', key => student.acceptInvitation(this.id, revision, { idempotencyKey: key }), '已同意签约，等待学校审核')
+    return this.answer('accept', key => student.acceptInvitation(this.invitationId, revision, { idempotencyKey: key }), '已同意签约，等待学校审核')
   },
 
   confirmReject() {
-    return confirmModal({ title: '确认拒绝', content: '拒绝后本邀约即结束，单位将收到你的拒绝理由。确定拒绝吗？', confirmText: '拒绝' })
-      .then(ok => ok && this.answer('reject', key => student.rejectInvitation(this.id, this.data.reason, { idempotencyKey: key }), '已拒绝该邀约'))
+    if (this.data.submitting) return Promise.resolve()
+    const reason = this.data.reason
+    this.setData({ dialog: '' })
+    return confirmDialog(this, { title: '确认拒绝', content: '拒绝后本邀约即结束，单位将收到你的拒绝理由。确定拒绝吗？', confirmBtn: '拒绝' })
+      .then(ok => {
+        if (!ok) return this.setData({ dialog: 'reject' })
+        this.setData({ dialog: 'reject' })
+        return this.answer('reject', key => student.rejectInvitation(this.invitationId, reason, { idempotencyKey: key }), '已拒绝该邀约')
+      })
   },
 
   acceptRevision() {
     const { revision } = this.data.detail
-    return confirmModal({ title: '同意修改', content: '同意后将按修改后的内容重新提交学院、学校审核。确定同意吗？' })
-      .then(ok => ok && this.answer('revision', key => student.acceptRevision(this.id, revision, { idempotencyKey: key }), '已同意修改'))
+    return confirmDialog(this, { title: '同意修改', content: '同意后将按修改后的内容重新提交学院、学校审核。确定同意吗？' })
+      .then(ok => ok && this.answer('revision-accept', key => student.acceptRevision(this.invitationId, revision, { idempotencyKey: key }), '已同意修改'))
   },
 
   declineRevision() {
     const { revision } = this.data.detail
-    return confirmModal({ title: '不同意修改', content: '不同意则继续按你已同意的原邀约内容执行。确定吗？' })
-      .then(ok => ok && this.answer('revision', key => student.declineRevision(this.id, revision, { idempotencyKey: key }), '已保留原邀约内容'))
+    return confirmDialog(this, { title: '不同意修改', content: '不同意则继续按你已同意的原邀约内容执行。确定吗？' })
+      .then(ok => ok && this.answer('revision-decline', key => student.declineRevision(this.invitationId, revision, { idempotencyKey: key }), '已保留原邀约内容'))
+  },
+
+  requestTermination() {
+    this.needsRefresh = true
+    wx.navigateTo({ url: `/pages/student/termination/request?invitation_id=${this.invitationId}` })
   },
 
   // One answer: a network failure keeps the dialog and the Idempotency-Key for a retry;
@@ -110,13 +138,13 @@ Page({
         this.keys.settle(action)
         this.show(detail)
         this.setData({ dialog: '' })
-        toast(doneText)
+        toast(this, doneText, 'success')
       })
       .catch(err => {
         this.keys.settle(action, err)
         if (this.data.dialog && isRetryable(err)) return this.setData({ dialogError: err.message })
         this.setData({ dialog: '', actionError: err.message })
-        toast(err.message)
+        toast(this, err.message, 'error')
         if (err.status === 409) return this.load()
       })
       .then(() => this.setData({ submitting: false }))

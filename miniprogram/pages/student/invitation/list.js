@@ -1,6 +1,8 @@
-// 线上签约: my invitations in tabs (待处理 / 已处理 / 全部), newest first, cursor "load more".
+// 线上签约: my invitations in tabs (待处理 / 已处理 / 全部), filtered by the employer's name,
+// newest first, cursor "load more".
 const student = require('../../../services/student')
 const { slashDate } = require('../../../utils/format')
+const { listPage, LIST_DATA } = require('../../../utils/list-page')
 
 const TABS = [
   { status: 'open', label: '待处理' },
@@ -8,10 +10,8 @@ const TABS = [
   { status: 'all', label: '全部' },
 ]
 
-const view = item => ({ ...item, deadline: slashDate(item.deadline_date) })
-
 Page({
-  data: { tabs: TABS, status: 'open', items: [], nextCursor: null, loading: false, loaded: false, errorMessage: '' },
+  data: { ...LIST_DATA, tabs: TABS, status: 'open', employerName: '' },
 
   onLoad(options = {}) {
     const status = TABS.some(t => t.status === options.status) ? options.status : 'open'
@@ -26,43 +26,31 @@ Page({
     }
   },
 
-  onPullDownRefresh() {
-    this.reload().then(() => wx.stopPullDownRefresh())
-  },
-
-  onReachBottom() {
-    this.loadMore()
-  },
+  ...listPage({
+    load(cursor) {
+      return student.listInvitations({ status: this.data.status, employerName: this.data.employerName.trim(), cursor })
+    },
+    view: item => ({ ...item, deadline: slashDate(item.deadline_date) }),
+  }),
 
   switchTab(e) {
-    const status = e.currentTarget.dataset.status
+    const status = e.detail.value
     if (status === this.data.status) return Promise.resolve()
     this.setData({ status })
     return this.reload()
   },
 
-  reload() {
-    this.setData({ items: [], nextCursor: null, loaded: false })
-    return this.fetch(null)
+  onSearchInput(e) {
+    this.setData({ employerName: e.detail.value })
   },
 
-  loadMore() {
-    if (!this.data.nextCursor || this.data.loading) return Promise.resolve()
-    return this.fetch(this.data.nextCursor)
+  search() {
+    return this.reload()
   },
 
-  // A response for a tab the user has already left is dropped.
-  fetch(cursor) {
-    const seq = (this.seq = (this.seq || 0) + 1)
-    this.setData({ loading: true, errorMessage: '' })
-    return student.listInvitations({ status: this.data.status, cursor })
-      .then(page => {
-        if (seq !== this.seq) return
-        const items = (cursor ? this.data.items : []).concat(page.items.map(view))
-        this.setData({ items, nextCursor: page.next_cursor || null })
-      })
-      .catch(err => seq === this.seq && this.setData({ errorMessage: err.message }))
-      .then(() => seq === this.seq && this.setData({ loading: false, loaded: true }))
+  clearSearch() {
+    this.setData({ employerName: '' })
+    return this.reload()
   },
 
   openDetail(e) {

@@ -1,4 +1,4 @@
 const { terminationPage } = require('../../../utils/termination-page')
 const student = require('../../../services/student')
 
-Page(terminationPage(student))
+Page(terminationPage(student, 'student'))

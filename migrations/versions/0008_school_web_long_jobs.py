@@ -1,7 +1,7 @@
 """long work: jobs with progress and a result to come back to
 
 Revision ID: school_web_1
-Revises: 0006
+Revises: miniprogram_1
 Create Date: 2026-11-29 22:30:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'school_web_1'
-down_revision = '0006'
+down_revision = 'miniprogram_1'
 branch_labels = None
 depends_on = None
 
@@ -47,6 +47,5 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('long_jobs', schema=None) as batch_op:
-        batch_op.drop_index('ix_long_jobs_owner')
+    # The table takes its index with it (MariaDB refuses to drop an index its foreign key uses).
     op.drop_table('long_jobs')

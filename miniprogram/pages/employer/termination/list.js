@@ -1,0 +1,4 @@
+const { terminationListPage } = require('../../../utils/termination-list')
+const employer = require('../../../services/employer')
+
+Page(terminationListPage(employer, 'employer'))

@@ -1,0 +1,4 @@
+const { terminationRequestPage } = require('../../../utils/termination-request')
+const employer = require('../../../services/employer')
+
+Page(terminationRequestPage(employer, 'employer'))
