@@ -9,7 +9,8 @@ export FLASK_APP := wsgi.py
 WEB_ASSETS := app/web/assets
 VENDOR := app/web/static/vendor
 
-.PHONY: install run test test-py test-js bench migrate clean
+.PHONY: install fonts run test test-py test-js bench migrate clean
+
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +28,20 @@ $(VENDOR)/.installed: $(WEB_ASSETS)/package-lock.json
 	   $(WEB_ASSETS)/node_modules/echarts/dist/echarts.min.js $(VENDOR)/
 	touch $@
 
-install: $(BIN)/.installed $(VENDOR)/.installed
+install: $(BIN)/.installed $(VENDOR)/.installed fonts
+
+# The e-agreement PDF embeds a TrueType CJK font: Debian's fonts-wqy-microhei, installed here
+# when missing (as root, e.g. CI), unless WQ_DOCUMENT_FONT names another TrueType font.
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+fonts:
+	@if [ -z "$$WQ_DOCUMENT_FONT" ] && [ ! -f $(CJK_FONT) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing fonts-wqy-microhei (the e-agreement's CJK font)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; \
+	  else \
+	    echo "missing $(CJK_FONT): run 'sudo apt-get install fonts-wqy-microhei' or set WQ_DOCUMENT_FONT" >&2; exit 1; \
+	  fi; \
+	fi
 
 migrate: install
 	$(BIN)/flask db upgrade
@@ -45,6 +59,7 @@ run: migrate
 	@echo
 	WQ_WECHAT__EMULATOR=$${WQ_WECHAT__EMULATOR:-true} \
 	WQ_WECHAT__API_BASE=$${WQ_WECHAT__API_BASE:-http://$(HOST):$(PORT)/_emulator} \
+	WQ_PUBLIC_BASE_URL=$${WQ_PUBLIC_BASE_URL:-http://$(HOST):$(PORT)} \
 	$(BIN)/flask run --host $(HOST) --port $(PORT) --with-threads
 
 test: test-py test-js

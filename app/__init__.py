@@ -63,8 +63,10 @@ def register_blueprints(app: Flask) -> None:
     import wechat
     from app import api
     from app import web
+    from app.web import documents as web_documents
     from app.web import login as web_login
     from app.web import security
+    from app.web import verify as web_verify
     from app.web.health import bp as health_bp
 
     security.init_app(app)
@@ -72,6 +74,8 @@ def register_blueprints(app: Flask) -> None:
     web_login.init_app(app)  # CSRF before wechat.init_app, which exempts its blueprints from it
     web.init_app(app)  # the desktop pages
     api.init_app(app)
+    app.register_blueprint(web_verify.bp)  # public: the QR code of every e-agreement opens it
+    app.register_blueprint(web_documents.bp)
     wechat.init_app(app)
 
 

@@ -43,13 +43,14 @@ def register(app: Flask) -> None:
 
         from app.extensions import redis_ext
         from app.jobs.delivery import DELIVERY_SCHEDULE
+        from app.jobs.documents import DOCUMENT_SCHEDULE
         from app.jobs.sweeps import SCHEDULE
 
         cron = CronScheduler(connection=redis_ext.client)
         for func, seconds in SCHEDULE:
             cron.register(func, "low", interval=seconds)
         # The outbox relay on "default": a backlog of reminders on "low" must not starve it.
-        for func, seconds in DELIVERY_SCHEDULE:
+        for func, seconds in DELIVERY_SCHEDULE + DOCUMENT_SCHEDULE:
             cron.register(func, "default", interval=seconds)
         cron.start()
 
@@ -126,8 +127,10 @@ def register(app: Flask) -> None:
             click.echo(line)
 
     from app.cli_delivery import register as register_delivery
+    from app.cli_documents import register as register_documents
 
     register_delivery(app)
     from app.cli_admin import register as register_admin
 
     register_admin(app)
+    register_documents(app)

@@ -31,6 +31,14 @@ DEFAULTS: dict[str, Any] = {
     "PII_HASH_KEY": "",
     # Keys the flow log's hash chain (HMAC): a database writer without it cannot re-chain entries.
     "FLOW_LOG_KEY": "",
+    # Keys the code (HMAC) in every e-agreement's QR: a forged or altered agreement fails it.
+    "AGREEMENT_MAC_KEY": "",
+    # Where the public verification page /verify/<number> is served (printed in every QR code).
+    # Empty in development: http://127.0.0.1:5000. Production: the public https:// address.
+    "PUBLIC_BASE_URL": "",
+    # A TrueType CJK font for the e-agreement PDF (empty: the first installed of
+    # app.services.agreement_pdf.FONT_CANDIDATES, from Debian's fonts-wqy-microhei).
+    "DOCUMENT_FONT": "",
     "TIMEZONE": "Asia/Shanghai",
     "LOG_LEVEL": "INFO",
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
@@ -41,7 +49,8 @@ DEFAULTS: dict[str, Any] = {
     "API_DOCS": False,  # Swagger UI / ReDoc pages at /docs/swagger, /docs/redoc (load from a CDN)
 }
 
-SECRET_KEYS = ("SECRET_KEY", "PII_HASH_KEY", "FLOW_LOG_KEY")
+SECRET_KEYS = ("SECRET_KEY", "PII_HASH_KEY", "FLOW_LOG_KEY", "AGREEMENT_MAC_KEY")
+DEV_BASE_URL = "http://127.0.0.1:5000"
 MIN_SECRET_BYTES = 32
 
 
@@ -92,6 +101,8 @@ def _fill_embedded_defaults(config: dict[str, Any], instance_path: Path) -> None
     if config["ENV"] == "production" and config["TESTING"]:
         raise RuntimeError("TESTING must never be enabled in production (it mounts test-only routes)")
     missing = [k for k in SECRET_KEYS if not config[k]] + ([] if config["PII_KEYS"] else ["PII_KEYS"])
+    if config["ENV"] == "production" and not config["PUBLIC_BASE_URL"]:
+        missing.append("PUBLIC_BASE_URL")
     if missing and config["ENV"] == "production":
         raise RuntimeError("production configuration lacks: " + ", ".join(missing))
     if config["ENV"] == "production":
@@ -100,6 +111,8 @@ def _fill_embedded_defaults(config: dict[str, Any], instance_path: Path) -> None
             raise RuntimeError("production refuses weak settings:\n- " + "\n- ".join(weak))
     if missing:
         _load_or_create_dev_secrets(config, instance_path)
+    if not config["PUBLIC_BASE_URL"]:
+        config["PUBLIC_BASE_URL"] = DEV_BASE_URL
 
 
 def weak_production_settings(config: dict[str, Any]) -> list[str]:
@@ -114,22 +127,25 @@ def weak_production_settings(config: dict[str, Any]) -> list[str]:
                     "limits would not be shared; use redis://")
     if str(config["DATABASE_URL"]).startswith("sqlite"):
         weak.append("DATABASE_URL is SQLite: production uses MySQL/MariaDB (mysql+pymysql://…)")
+    if not str(config.get("PUBLIC_BASE_URL", "")).startswith("https://"):
+        weak.append("PUBLIC_BASE_URL must be the public https:// address: every e-agreement's QR "
+                    "code opens its verification page there")
     return weak
 
 
 def _load_or_create_dev_secrets(config: dict[str, Any], instance_path: Path) -> None:
-    # Kept in instance/ so data encrypted by one `make run` decrypts in the next.
+    # Kept in instance/ so data encrypted by one `make run` decrypts in the next; a key added
+    # to the platform later is generated into the existing file.
     secrets_file = instance_path / "dev-secrets.toml"
+    stored: dict[str, Any] = {}
     if secrets_file.is_file():
         with secrets_file.open("rb") as fh:
             stored = tomllib.load(fh)
-    else:
-        stored = {
-            "SECRET_KEY": secrets.token_urlsafe(32),
-            "PII_HASH_KEY": secrets.token_urlsafe(32),
-            "FLOW_LOG_KEY": secrets.token_urlsafe(32),
-            "PII_KEYS": [Fernet.generate_key().decode()],
-        }
+    fresh = {key: secrets.token_urlsafe(32) for key in SECRET_KEYS if key not in stored}
+    if "PII_KEYS" not in stored:
+        fresh["PII_KEYS"] = [Fernet.generate_key().decode()]
+    if fresh:
+        stored.update(fresh)
         instance_path.mkdir(parents=True, exist_ok=True)
         secrets_file.write_text(
             "# Generated for development only; production sets these in config.toml.\n"

@@ -31,7 +31,11 @@ def test_config(database_url: str) -> dict:
         "PII_KEYS": [TEST_PII_KEY],
         "PII_HASH_KEY": "test-hash-key",
         "FLOW_LOG_KEY": "test-flow-log-key",
+        "AGREEMENT_MAC_KEY": "test-agreement-mac-key",
         "JOBS_INLINE": True,
+        # Render requests are recorded, not rendered after every commit (~0.25 s each): the
+        # e-agreement tests switch it on (tests/test_agreement_documents.py, ``rendering``).
+        "DOCUMENTS": {"ON_COMMIT": False},
         "WTF_CSRF_ENABLED": True,
         # Never the real WeChat from a test: a closed local port fails at once. Tests that
         # talk WeChat use the emulator (tests/wechat_fixtures.py).

@@ -48,6 +48,15 @@ def _termination_of(world, invitation_id: int) -> int:
                                             True).id
 
 
+def _agreement_of(world, invitation_id: int) -> int:
+    """The invitation signed and approved: an agreement with a number (its document is owed)."""
+    from app.models import Invitation, InvitationState
+
+    if world_session().get(Invitation, invitation_id).state != InvitationState.EFFECTIVE:
+        make_effective(world, invitation_id)
+    return invitation_id
+
+
 # Which object an id parameter names: (world, invitation_id) → the id of an object owned by
 # world.student and world.employer. A parameter missing here makes its ownership cases skip with
 # the reason (the 401/403 cases still run, with a placeholder id).
@@ -55,6 +64,7 @@ OBJECT_OF_PARAM = {
     "invitation_id": lambda world, invitation_id: invitation_id,  # agreements are invitations too
     "termination_id": _termination_of,
     "employer_id": lambda world, invitation_id: world.employer.id,
+    "agreement_id": _agreement_of,  # the e-agreement's downloads (owners: 200, or 409 while rendering)
     "account_id": lambda world, invitation_id: world.hr2.id,  # a colleague of the owner, world.hr
 }
 

@@ -13,7 +13,8 @@ from tests.conftest import TEST_PII_KEY
 from tests.wechat_fixtures import *  # noqa: F401,F403
 
 STRONG = {"WQ_ENV": "production", "WQ_SECRET_KEY": "s" * 40, "WQ_PII_HASH_KEY": "h" * 40,
-          "WQ_FLOW_LOG_KEY": "f" * 40,
+          "WQ_FLOW_LOG_KEY": "f" * 40, "WQ_AGREEMENT_MAC_KEY": "m" * 40,
+          "WQ_PUBLIC_BASE_URL": "https://wq.example.edu.cn",
           "WQ_PII_KEYS": f'["{TEST_PII_KEY}"]', "WQ_REDIS_URL": "redis://127.0.0.1:6379/13",
           "WQ_DATABASE_URL": "mysql+pymysql://wq@127.0.0.1/wq_hardening?charset=utf8mb4"}
 

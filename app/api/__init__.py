@@ -80,6 +80,7 @@ def init_app(app: Flask) -> None:
     from app.api import (directory, employer_accounts, employer_checks,  # noqa: F401  (routes)
                          subscriptions)
     from app.api import review_statistics  # noqa: F401  (routes)
+    from app.api import documents  # noqa: F401  (routes)
 
     app.register_blueprint(bp)
     if app.config["TESTING"]:  # never in production: config refuses TESTING there

@@ -20,3 +20,4 @@ from app.models.delivery import (AccountEvent, Delivery, DeliveryStatus,  # noqa
 from app.models.work import LongJob, WorkState  # noqa: F401
 from app.models.school_admin import (MinimumWage, ReviewReminder, ScopeChange,  # noqa: F401
                                      SigningScope, StudentChange)
+from app.models.document import AgreementDocument  # noqa: F401

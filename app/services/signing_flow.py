@@ -18,6 +18,7 @@ from app.extensions import db
 from app.models import (ActiveDestination, DestinationKind, FlowEntry, Invitation, InvitationRevision,
                         RecipientType, RecordStatus, ReviewLevels, School, SourceStatus, Student,
                         Termination, TrainingMode)
+from app.services import documents
 from app.services.notify import employer_page, notify
 from app.services.numbering import next_agreement_no
 from app.services.workflow import Runner
@@ -94,6 +95,8 @@ class SigningRunner(Runner):
         if reason:
             invitation.last_remark = reason[:500]
         _move_destination_lock(invitation, before, target)
+        if target != before:  # a numbered agreement's document follows its state (after commit)
+            documents.request_agreement(invitation)
 
     def emit(self, invitation: Invitation, row: Transition, occurrence: int, reason: str | None) -> None:
         emit(invitation, row.event, occurrence, remark=reason)

@@ -21,6 +21,7 @@ from app.domain.events import EMPLOYER_TERMINATION_PAGE
 from app.domain.workflow import NEW, Transition
 from app.extensions import db
 from app.models import Invitation, InvitationState, Party, RecipientType, School, Termination
+from app.services import documents
 from app.services.notify import notify
 from app.services.signing_flow import SIGNING, current_revision, two_review_levels
 from app.services.unit import transactional
@@ -89,6 +90,8 @@ class TerminationRunner(Runner):
         if target in rules.FAILED:
             agreement.termination_status = rules.STATUS_FAILED
             termination.remark = (reason or row.label)[:500]
+        if target == rules.APPROVED:  # the 解约函, rendered after commit
+            documents.request_termination_letter(termination)
         # APPROVED: the agreement's own "terminate" step follows in the same transaction and
         # marks it (approve_termination); the CHECK constraints tie the two together.
 
