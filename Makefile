@@ -11,7 +11,6 @@ VENDOR := app/web/static/vendor
 
 .PHONY: install fonts run test test-py test-js bench migrate clean
 
-
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
