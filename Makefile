@@ -71,8 +71,13 @@ test-js: install
 	$(BIN)/flask export-openapi miniprogram/test/openapi.json
 	cd miniprogram && npm ci --no-audit --no-fund --loglevel=error && npm test -- --ci
 
+# QUALITY.md's performance table, measured from outside as deployed: gunicorn (README's command,
+# ephemeral port), RQ workers, the WeChat emulator served apart, MariaDB + Redis, wrk on loopback.
+# Writes bench-results/*.json. Never part of `make test`. Databases and Redis db: see README.
 bench: install
-	$(BIN)/python -m pytest -q -s tests/bench -o testpaths=tests/bench
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python -m pytest -q -s -p no:cacheprovider tests/bench -o testpaths=tests/bench \
+		-o addopts="-ra --strict-markers"; status=$$?; $(BIN)/python -m tests.bench.report; exit $$status
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache $(VENDOR) $(WEB_ASSETS)/node_modules test-artifacts

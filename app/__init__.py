@@ -43,6 +43,9 @@ def register_config(app: Flask, overrides: dict[str, Any] | None) -> None:
         engine_options.update(pool_recycle=app.config["DB_POOL_RECYCLE"],
                               pool_size=app.config["DB_POOL_SIZE"], max_overflow=20)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
+    if app.config.get("DATABASE_REPLICA_URL"):  # lists and exports may read a replica
+        app.config["SQLALCHEMY_BINDS"] = {"replica": {"url": app.config["DATABASE_REPLICA_URL"],
+                                                      **engine_options}}
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
 

@@ -134,3 +134,7 @@ def register(app: Flask) -> None:
 
     register_admin(app)
     register_documents(app)
+
+    from app.cli_bench import register as register_bench
+
+    register_bench(app)

@@ -18,7 +18,7 @@ def register(app: Flask) -> None:
     @click.option("--limit", type=int, default=None, help="rows to enqueue (default: RELAY_BATCH)")
     def relay_outbox(limit: int | None) -> None:
         """Enqueue every due WeChat push once (what the scheduler does every 30 s)."""
-        from app.jobs.delivery import enabled
+        from app.services.delivery import enabled
         from app.services.outbox import relay_due
 
         if not enabled():

@@ -8,8 +8,9 @@ import redis
 from flask import Flask, current_app
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from rq import Queue
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, Select, event
 from sqlalchemy.engine import Engine
 
 # Every constraint gets a stable name so Alembic can drop it on both backends.
@@ -21,7 +22,25 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+READ_REPLICA = "wq_read_replica"  # session.info flag set by app.services.replica.replica_reads()
+
+
+class RoutingSession(FlaskSession):
+    """Plain SELECTs run while the session is marked for the replica go to the "replica" bind
+    (DATABASE_REPLICA_URL) when one is configured; writes and locking reads always go to the
+    primary."""
+
+    def get_bind(self, mapper: Any = None, clause: Any = None, bind: Any = None, **kwargs: Any) -> Any:
+        if bind is None and self.info.get(READ_REPLICA) and isinstance(clause, Select) \
+                and clause._for_update_arg is None:
+            replica = self._db.engines.get("replica")
+            if replica is not None:
+                return replica
+        return super().get_bind(mapper, clause, bind, **kwargs)
+
+
+db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION),
+                session_options={"class_": RoutingSession})
 migrate = Migrate(compare_type=True)
 
 # One fake server per process: every client made for memory:// sees the same data.

@@ -18,6 +18,7 @@ from app.extensions import db, redis_ext
 from app.jobs import delivery as delivery_job
 from app.models import (Delivery, DeliveryStatus, Notification, OutboxMessage, OutboxStatus,
                         RecipientType, SubscribeGrant, WechatApp, WechatIdentity)
+from app.services import delivery as delivery_service
 from app.services import outbox as outbox_service
 from app.services.notify import notify
 from tests.api_helpers import ApiClient, terms_json
@@ -137,7 +138,7 @@ def test_following_student_gets_one_template_message_that_opens_the_invitation(e
     [delivery] = env.deliveries(outbox.id)
     assert delivery.status == DeliveryStatus.SENT and delivery.attempts == 1
     assert delivery.msgid == str(message["msgid"]) and delivery.sent_at is not None
-    assert delivery.client_msg_id == delivery_job.client_msg_id(outbox.id, "oa-zhangsan", "template")
+    assert delivery.client_msg_id == delivery_service.client_msg_id(outbox.id, "oa-zhangsan", "template")
 
 
 def test_unbound_student_is_skipped_and_the_inbox_still_has_it(env):
@@ -264,13 +265,13 @@ def test_spent_daily_quota_holds_reminders_but_still_tries_invitations(env, monk
     monkeypatch.setitem(env.settings, "MESSAGE_DAILY_QUOTA", 1)
     env.official(env.world.student_account, "oa-daily")
     env.invite()  # the day's one message
-    assert delivery_job.quota_used() == 1 and delivery_job.quota_exhausted()
+    assert delivery_service.quota_used() == 1 and delivery_service.quota_exhausted()
 
     env.remind(7)
     reminder = env.outbox("invitation_expiring")
     [held] = env.deliveries(reminder.id)
     assert held.status == DeliveryStatus.DEFERRED and held.attempts == 0
-    assert held.errmsg == delivery_job.QUOTA_HELD and calls("template_send") == 1
+    assert held.errmsg == delivery_service.QUOTA_HELD and calls("template_send") == 1
     assert to_china(held.next_attempt_at).hour == 0
 
     env.invite(hr=env.world.other_hr)
@@ -400,19 +401,18 @@ class Killed(BaseException):
     """The worker dies here (SIGKILL, OOM): nothing after this line of the job runs."""
 
 
-def test_worker_dying_after_its_claim_is_retried_once_with_the_same_client_msg_id(env, caplog):
+def test_worker_dying_after_its_claim_is_retried_once_with_the_same_client_msg_id(env, caplog,
+                                                                                   monkeypatch):
     """If the worker dies after committing its claim but before WeChat answered, does the relay
     hand the delivery to another run when the lease passes, which sends it exactly once?"""
     env.official(env.world.student_account, "oa-crash")
 
-    def die(_delivery):
+    def die(*_args):
         raise Killed()
 
-    delivery_job.BEFORE_SEND.append(die)
-    try:
-        env.invite()
-    finally:
-        delivery_job.BEFORE_SEND.remove(die)
+    monkeypatch.setattr(delivery_service, "send_one", die)
+    env.invite()
+    monkeypatch.undo()
     assert any("inline delivery of outbox" in r.getMessage() for r in caplog.records)
     [claimed] = env.deliveries()
     assert claimed.status == DeliveryStatus.PENDING and claimed.attempts == 1

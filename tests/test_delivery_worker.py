@@ -47,15 +47,15 @@ import time
 from rq import SimpleWorker
 from app import create_app
 from app.extensions import redis_ext
-from app.jobs import delivery
+from app.services import delivery
 
-def hold(claimed):
+def hold(claimed, *_args):
     redis_ext.client.set({PAUSED!r}, claimed.id)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:  # until SIGKILL
         time.sleep(0.05)
 
-delivery.BEFORE_SEND.append(hold)
+delivery.send_one = hold
 app = create_app()
 with app.app_context():
     SimpleWorker([redis_ext.queue("notifications")], connection=redis_ext.client).work(burst=True)

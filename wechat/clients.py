@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import time
 from typing import Any
 
 import requests
@@ -32,6 +33,7 @@ from wechat.exceptions import TOKEN_ERRCODES, AccessTokenError, WeChatNetworkErr
 log = logging.getLogger(__name__)
 
 REDIS_PREFIX = "wq:wechat"
+TOKEN_MEMO = 30.0  # s a process reuses the access token it read from Redis
 REAL_API = "https://api.weixin.qq.com"
 REAL_MP = "https://mp.weixin.qq.com"
 REAL_OPEN = "https://open.weixin.qq.com"
@@ -44,10 +46,17 @@ class ConfiguredWeChatClient(WeChatClient):
     """A WeChatClient whose hosts, token source and retry policy come from our settings."""
 
     def __init__(self, appid: str, secret: str, *, redis: Redis, api_base: str = REAL_API,
-                 mp_base: str = REAL_MP, timeout: float = 3.0) -> None:
+                 mp_base: str = REAL_MP, timeout: float = 3.0, proxy: str = "") -> None:
         super().__init__(appid, secret, session=RedisStorage(redis, prefix=REDIS_PREFIX),
                          timeout=timeout, auto_retry=False)
         self.redis = redis
+        # One kept-alive HTTP session per client (clients are cached per process). trust_env off:
+        # requests would look up proxy variables and .netrc on every call; a deployment that
+        # needs a proxy to reach WeChat sets WECHAT.HTTP_PROXY.
+        self._http.trust_env = False
+        if proxy:
+            self._http.proxies = {"http": proxy, "https": proxy}
+        self._token_memo: tuple[str, float] | None = None
         self.api_base = api_base.rstrip("/")
         self.mp_base = mp_base.rstrip("/")
         # wechatpy reads these class attributes; instance copies point them at our hosts.
@@ -79,11 +88,19 @@ class ConfiguredWeChatClient(WeChatClient):
 
     @property
     def access_token(self) -> str:
-        """The cached token, fetched (once across processes) when missing."""
-        return self.session.get(self.access_token_key) or self.refresh_access_token()
+        """The cached token, fetched (once across processes) when missing; kept in memory for
+        TOKEN_MEMO seconds so a batch of sends does not read Redis before each one (a token
+        WeChat refuses is refreshed and the memo replaced)."""
+        memo = self._token_memo
+        if memo is not None and time.monotonic() < memo[1]:
+            return memo[0]
+        token = self.session.get(self.access_token_key) or self.refresh_access_token()
+        self._token_memo = (token, time.monotonic() + TOKEN_MEMO)
+        return token
 
     def refresh_access_token(self, stale: str | None = None) -> str:
         """A token other than ``stale``: whoever holds the lock fetches, the others re-read."""
+        self._token_memo = None
         lock_ttl = 2 * float(self.timeout or 3.0) + 2
         lock = self.redis.lock(self.lock_name, timeout=lock_ttl, blocking_timeout=lock_ttl + 1,
                                sleep=0.05)
@@ -197,7 +214,7 @@ def build_client(settings: dict[str, Any], which: str, redis: Redis) -> Configur
     return ConfiguredWeChatClient(
         app_settings["APPID"], app_settings["SECRET"], redis=redis,
         api_base=settings["API_BASE"], mp_base=settings["MP_BASE"],
-        timeout=float(settings["HTTP_TIMEOUT"]))
+        timeout=float(settings["HTTP_TIMEOUT"]), proxy=settings.get("HTTP_PROXY") or "")
 
 
 def _cached(which: str) -> ConfiguredWeChatClient:

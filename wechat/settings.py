@@ -41,6 +41,9 @@ WECHAT_DEFAULTS: dict[str, Any] = {
     "TEMPLATES": {},
     # Seconds before a WeChat API call (or token fetch) is abandoned.
     "HTTP_TIMEOUT": 3.0,
+    # Proxy for the calls to WeChat ("http://proxy.internal:3128"); empty: direct. Environment
+    # proxy variables are not read (requests would re-read them on every call).
+    "HTTP_PROXY": "",
     # Callbacks whose timestamp is further than this many seconds from now are refused (403).
     "CALLBACK_TIMESTAMP_WINDOW": 300,
 }

@@ -58,7 +58,7 @@ def _forget_previous_caller() -> None:
     """g outlives a request when an app context is already pushed (tests, CLI): start clean."""
     from flask import g
 
-    for key in ("token", "token_session", "account"):
+    for key in ("token", "token_session", "account", "actor"):
         g.pop(key, None)
 
 
@@ -87,6 +87,10 @@ def init_app(app: Flask) -> None:
         from app.api.testing import bp as testing_bp
 
         app.register_blueprint(testing_bp)
+    if app.config.get("BENCH_ROUTES"):  # `make bench` only: the baseline of the performance bars
+        from app.api.bench import bp as bench_bp
+
+        app.register_blueprint(bench_bp)
     if app.config.get("API_DOCS"):  # Swagger UI / ReDoc under /docs/: off unless configured on
         spec.register(app)
 

@@ -4,29 +4,31 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal, Optional
 
+from flask import Response as FlaskResponse
 from pydantic import BaseModel, ConfigDict, Field
 from spectree import Response
-from flask import Response as FlaskResponse
-from sqlalchemy import func, select
 
 from app.api import bp, spec
 from app.api.auth import current_actor, roles_required
-from app.api.conventions import attachment, idempotent, paginate
+from app.api.conventions import attachment, idempotent
 from app.api.schemas_common import ERRORS
-from app.api.schemas_signing import (InvitationCreate, InvitationDetail, InvitationList, Preview,
-                                     PreviewBody, SendResults)
-from app.api.serializers import invitation_detail, invitation_summary
-from app.api.student import _current_revisions
+from app.api.schemas_signing import (
+    InvitationCreate,
+    InvitationDetail,
+    InvitationList,
+    Preview,
+    PreviewBody,
+    SendResults,
+)
+from app.api.serializers import invitation_detail
+from app.api.student import list_response
 from app.domain.terms import InvitationTerms
 from app.extensions import db
-from app.models import Employer, Invitation, Notification, RecipientType
-from app.services import employer_lists
+from app.models import Employer, RecipientType
+from app.services import employer_lists, signing_reads
 from app.services import invitations as invitation_service
 from app.services.employer_lists import EmployerFilter
-from app.services.flow import flow_of
-from app.services.terminations import may_request
-from app.services.signing_flow import (accepted_revision, allowed_actions, current_revision,
-                                       destinations_of, load_for, signed_elsewhere)
+from app.services.replica import replica_reads
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -86,19 +88,9 @@ class EmployerHome(BaseModel):
     unread_notifications: int
 
 
-def _allowed(invitation, actor) -> list[str]:
-    """The signing table's actions, and asking for a termination when its table allows it."""
-    return allowed_actions(invitation, actor) + (
-        ["request_termination"] if may_request(invitation, actor) else [])
-
-
 def _detail(invitation_id: int) -> dict:
     actor = current_actor()
-    invitation = load_for(actor, invitation_id)
-    elsewhere = signed_elsewhere(invitation, destinations_of({invitation.student_id}))
-    return invitation_detail(invitation, current_revision(invitation), flow_of("invitation", invitation.id),
-                             actor, _allowed(invitation, actor), accepted_revision(invitation),
-                             elsewhere)
+    return invitation_detail(signing_reads.invitation_detail(actor, invitation_id), actor)
 
 
 @bp.post("/employer/invitations")
@@ -128,12 +120,9 @@ def preview(json: PreviewBody):
                tags=["employer"])
 def list_invitations(query: EmployerInvitationQuery):
     """Our invitations and agreements, newest first, under any of the list filters."""
-    stmt = employer_lists.filtered(current_actor(), query.to_filter())
-    items, next_cursor = paginate(stmt, Invitation.id, query.cursor, query.limit)
-    revisions = _current_revisions(items)
-    destinations = destinations_of({i.student_id for i in items})
-    return InvitationList(items=[invitation_summary(i, revisions[i.id], signed_elsewhere(i, destinations))
-                                 for i in items], next_cursor=next_cursor)
+    with replica_reads():
+        return list_response(employer_lists.filtered(current_actor(), query.to_filter()),
+                             query.cursor, query.limit)
 
 
 @bp.get("/employer/invitations/<int:invitation_id>")
@@ -167,17 +156,15 @@ def employer_home(query: HomeQuery):
 
     actor = current_actor()
     employer = db.session.get(Employer, actor.employer_id)
-    counts = employer_lists.group_counts(actor, query.cohort)
-    waiting = employer_lists.waiting_terminations(actor)
-    unread = db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.recipient_type == RecipientType.EMPLOYER,
-        Notification.recipient_id == actor.employer_id, Notification.read_at.is_(None)))
+    counts = signing_reads.workbench_counts(actor, query.cohort)
+    waiting = signing_reads.employer_waiting_terminations(actor)
+    unread = signing_reads.unread_count(RecipientType.EMPLOYER, actor.employer_id)
     return EmployerHome(
         employer_name=employer.name, verified=employer.is_verified, cohort=query.cohort,
         counts=[GroupCount(group=g, label=GROUPS[g], count=counts[g]) for g in GROUPS],
         waiting_terminations=[WaitingTermination(
-            termination_id=t.id, invitation_id=t.invitation_id, student_name=t.invitation.student.name,
-            reason=t.reason, requested_at=iso_china(t.created_at)) for t in waiting],
+            termination_id=t.id, invitation_id=t.invitation_id, student_name=name,
+            reason=t.reason, requested_at=iso_china(t.created_at)) for t, name in waiting],
         unread_notifications=unread)
 
 
@@ -187,7 +174,7 @@ def employer_home(query: HomeQuery):
 def export_invitations(query: EmployerListFilter):
     """The filtered list as Excel, built row by row in write-only mode (memory stays flat while
     rows are read; the finished file, a few MB for 100k rows, is sent in one piece)."""
-    with employer_lists.write_export(current_actor(), query.to_filter()) as out:
+    with replica_reads(), employer_lists.write_export(current_actor(), query.to_filter()) as out:
         body = out.read()
     response = FlaskResponse(body, mimetype=XLSX)
     response.headers["Content-Disposition"] = attachment("签约名单.xlsx")

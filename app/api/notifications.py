@@ -8,12 +8,14 @@ from spectree import Response
 from sqlalchemy import select, update
 
 from app.api import bp, spec
-from app.api.auth import current_account, login_required
+from app.api.auth import current_actor, login_required
 from app.api.conventions import paginate
 from app.api.schemas_common import ErrorEnvelope, Id
 from app.clock import iso_china, utcnow
+from app.domain.actors import Actor
 from app.extensions import db
-from app.models import Account, Notification, RecipientType
+from app.models import Notification, RecipientType
+from app.services import signing_reads
 
 
 class NotificationOut(BaseModel):
@@ -48,17 +50,17 @@ class ReadResult(BaseModel):
     marked: int
 
 
-def inbox_of(account: Account) -> tuple[RecipientType, int]:
+def inbox_of(actor: Actor) -> tuple[RecipientType, int]:
     """Students and employers read their own shared inbox; reviewers and admins their account's."""
-    if account.role.value == "student":
-        return RecipientType.STUDENT, account.student_id
-    if account.role.value == "employer_user":
-        return RecipientType.EMPLOYER, account.employer_id
-    return RecipientType.ACCOUNT, account.id
+    if actor.role == "student":
+        return RecipientType.STUDENT, actor.student_id
+    if actor.role == "employer_user":
+        return RecipientType.EMPLOYER, actor.employer_id
+    return RecipientType.ACCOUNT, actor.account_id
 
 
 def _mine():
-    kind, owner = inbox_of(current_account())
+    kind, owner = inbox_of(current_actor())
     return (Notification.recipient_type == kind) & (Notification.recipient_id == owner)
 
 
@@ -74,8 +76,7 @@ def notifications(query: NotificationQuery):
     if query.unread_only:
         stmt = stmt.where(Notification.read_at.is_(None))
     items, next_cursor = paginate(stmt, Notification.id, query.cursor, query.limit)
-    unread = db.session.scalar(select(db.func.count()).select_from(Notification).where(
-        mine, Notification.read_at.is_(None)))
+    unread = signing_reads.unread_count(*inbox_of(current_actor()))
     return NotificationList(items=[NotificationOut(
         id=n.id, event=n.event, title=n.title, body=n.body, page=n.page,
         created_at=iso_china(n.created_at), read=n.read_at is not None) for n in items],

@@ -1,4 +1,8 @@
-"""Invitation and agreement views for each audience, with PII masked by default."""
+"""Invitation and agreement views for each audience, with PII masked by default.
+
+They format what app/services/signing_reads.py loaded for the page (names and positions come
+with the rows): a serializer never triggers a query of its own.
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -9,32 +13,34 @@ from app.domain.actors import Actor
 from app.domain.flow_labels import ACTION_LABELS, state_label
 from app.models import FlowEntry, Invitation, InvitationRevision
 from app.pii import mask_id_number, mask_phone
+from app.services.dictionaries import cached_names
+from app.services.signing_reads import Detail, Row
 
 
-def display_state(invitation: Invitation) -> str:
+def display_state(invitation: Invitation, now=None) -> str:
     """An unanswered letter past its deadline reads as expired even before the sweep runs."""
-    if rules.is_overdue(invitation.state.value, invitation.deadline_at, utcnow()):
+    if rules.is_overdue(invitation.state.value, invitation.deadline_at, now or utcnow()):
         return rules.EXPIRED
     return invitation.state.value
 
 
-def invitation_summary(invitation: Invitation, revision: InvitationRevision,
-                       signed_elsewhere: bool = False) -> dict[str, Any]:
-    """signed_elsewhere: the student holds a destination other than this agreement."""
+def invitation_summary(row: Row) -> dict[str, Any]:
+    """row.signed_elsewhere: the student holds a destination other than this agreement."""
+    invitation = row.invitation
     state = display_state(invitation)
     return {
         "id": invitation.id,
         "state": state,
         "state_label": rules.STATE_LABELS[state],
-        "employer_name": invitation.employer.name,
-        "student_name": invitation.student.name,
-        "position": revision.terms["position"],
+        "employer_name": row.employer_name,
+        "student_name": row.student_name,
+        "position": row.position,
         "invited_at": iso_china(invitation.created_at),
         "deadline_date": f"{rules.deadline_display_date(invitation.deadline_at):%Y-%m-%d}",
         "agreement_no": invitation.agreement_no,
         "revision": invitation.current_revision_no,
         "revision_pending": invitation.pending_revision_no is not None,
-        "signed_elsewhere": signed_elsewhere,
+        "signed_elsewhere": row.signed_elsewhere,
     }
 
 
@@ -60,29 +66,33 @@ def flow_view(entries: list[FlowEntry]) -> list[dict[str, Any]]:
              "remark": e.remark} for e in entries]
 
 
+_LABEL_KINDS = ("job_category", "region", "unit_nature", "industry")
+
+
 def code_labels(revision: InvitationRevision) -> dict[str, str]:
     """Names for the dictionary codes in the letter, so no client needs the dictionaries."""
-    from app.services.dictionaries import names_of
-
     employer = revision.employer_snapshot
-    return names_of({
+    wanted = {
         "job_category": ("job_category", revision.terms.get("job_category_code")),
         "work_region": ("region", revision.terms.get("work_region_code")),
         "employer_nature": ("unit_nature", employer.get("nature_code")),
         "employer_industry": ("industry", employer.get("industry_code")),
         "employer_region": ("region", employer.get("region_code")),
-    })
+    }
+    names = cached_names(_LABEL_KINDS)
+    return {key: names[pair] for key, pair in wanted.items() if pair in names}
 
 
-def invitation_detail(invitation: Invitation, revision: InvitationRevision,
-                      flow: list[FlowEntry], viewer: Actor, allowed_actions: list[str],
-                      accepted: InvitationRevision | None = None,
-                      signed_elsewhere: bool = False) -> dict[str, Any]:
-    """accepted: the terms already agreed, shown beside a modification awaiting the student;
-    allowed_actions: what the viewer may do now (clients show exactly these buttons)."""
+def invitation_detail(detail: Detail, viewer: Actor) -> dict[str, Any]:
+    """The letter with its terms, both parties and the flow log; beside a modification awaiting
+    the student, the terms already agreed (accepted_terms); allowed_actions: what the viewer may
+    do now (clients show exactly these buttons)."""
+    invitation, revision, accepted = detail.invitation, detail.revision, detail.accepted
+    row = Row(invitation, invitation.employer.name, invitation.student.name, revision.terms["position"],
+              detail.signed_elsewhere)
     return {
-        **invitation_summary(invitation, revision, signed_elsewhere),
-        "allowed_actions": allowed_actions,
+        **invitation_summary(row),
+        "allowed_actions": detail.allowed_actions,
         "letter": rules.letter_opening(invitation.student.name, revision.terms["position"],
                                        invitation.deadline_at),
         "terms": revision.terms,
@@ -94,5 +104,5 @@ def invitation_detail(invitation: Invitation, revision: InvitationRevision,
         "accepted_revision": invitation.accepted_revision_no,
         "accepted_terms": accepted.terms if accepted is not None else None,
         "last_remark": invitation.last_remark,
-        "flow": flow_view(flow),
+        "flow": flow_view(detail.flow),
     }

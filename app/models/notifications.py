@@ -23,6 +23,7 @@ class Notification(db.Model):
     __tablename__ = "notifications"
     __table_args__ = (
         Index("ix_notifications_inbox", "recipient_type", "recipient_id", "id"),
+        Index("ix_notifications_unread", "recipient_type", "recipient_id", "read_at"),
         MYSQL_TABLE_ARGS,
     )
 

@@ -100,6 +100,8 @@ class Invitation(TimestampMixin, db.Model):
         Index("ix_invitations_student_list", "student_id", "created_at"),
         Index("ix_invitations_due", "state", "deadline_at"),
         Index("ix_invitations_employer_cohort", "employer_id", "cohort", "state", "termination_status"),
+        Index("ix_invitations_workbench", "employer_id", "state", "deadline_at", "termination_status"),
+        Index("ix_invitations_employer_recent", "employer_id", "id"),
         MYSQL_TABLE_ARGS,
     )
 

@@ -7,6 +7,7 @@ other refusal through as the error it is.
 from __future__ import annotations
 
 import re
+from typing import Any, NoReturn
 
 from sqlalchemy import PrimaryKeyConstraint, UniqueConstraint
 from sqlalchemy.exc import IntegrityError
@@ -60,7 +61,19 @@ def flush_or_conflict() -> None:
     try:
         db.session.flush()
     except IntegrityError as exc:
-        known = CONFLICTS.get(violated_constraint(exc) or "")
-        if known is None:
-            raise
-        raise Conflict(*known) from exc
+        _raise_known(exc)
+
+
+def execute_or_conflict(statement: Any, params: Any = None) -> Any:
+    """Execute (a bulk INSERT), turning the refusal of a known constraint into its conflict."""
+    try:
+        return db.session.execute(statement, params)
+    except IntegrityError as exc:
+        _raise_known(exc)
+
+
+def _raise_known(exc: IntegrityError) -> NoReturn:
+    known = CONFLICTS.get(violated_constraint(exc) or "")
+    if known is None:
+        raise exc
+    raise Conflict(*known) from exc

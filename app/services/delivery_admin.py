@@ -122,7 +122,7 @@ def failure_summary(f: DeliveryFilter, limit: int = 20) -> list[dict[str, Any]]:
 
 def stats(day: date | None = None) -> dict[str, Any]:
     """One day's picture (Asia/Shanghai; default today) for `flask delivery-stats`."""
-    from app.jobs.delivery import quota_limit, quota_used
+    from app.services.delivery import quota_limit, quota_used
 
     f = DeliveryFilter(date_from=day, date_to=day) if day else DeliveryFilter()
     today = day is None or day == utcnow().replace(tzinfo=timezone.utc).astimezone(CHINA).date()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +56,7 @@ def load_dictionaries(directory: Path = DICT_DIR) -> list[LoadResult]:
             entry.sort_order = order
         results.append(LoadResult(kind, added, updated))
     db.session.commit()
+    forget_cached_names()
     return results
 
 
@@ -72,6 +74,26 @@ def names_of(wanted: dict[str, tuple[str, str | None]]) -> dict[str, str]:
         DictEntry.kind.in_({k for k, _ in pairs}), DictEntry.code.in_({c for _, c in pairs}))).all()
     names = {(kind, code): name for kind, code, name in rows}
     return {key: names[pair] for key, pair in wanted.items() if pair in names}
+
+
+NAMES_TTL = 60.0  # s: another process sees a dictionary edit within a minute
+_names_cache: dict[tuple[str, ...], tuple[float, dict[tuple[str, str], str]]] = {}
+
+
+def cached_names(kinds: tuple[str, ...]) -> dict[tuple[str, str], str]:
+    """Every (kind, code) -> name of these dictionaries, read once a minute per process (the
+    letters' labels need them on every detail; the dictionaries change a few times a year)."""
+    at, names = _names_cache.get(kinds, (0.0, {}))
+    if time.monotonic() - at > NAMES_TTL:
+        names = {(kind, code): name for kind, code, name in db.session.execute(
+            select(DictEntry.kind, DictEntry.code, DictEntry.name).where(
+                DictEntry.kind.in_(kinds), DictEntry.is_active.is_(True)))}
+        _names_cache[kinds] = (time.monotonic(), names)
+    return names
+
+
+def forget_cached_names() -> None:
+    _names_cache.clear()
 
 
 def unknown_codes(wanted: dict[str, tuple[str, str | None, str]]) -> dict[str, str]:

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from flask import current_app
 from sqlalchemy import select
@@ -54,6 +55,18 @@ def record_flow(subject_type: str, subject_id: int, action: str, actor: Actor,
     entry.hash = _digest(entry)
     db.session.add(entry)
     return entry
+
+
+def first_flow_row(subject_type: str, subject_id: int, action: str, actor: Actor,
+                   to_state: str | None = None, remark: str | None = None) -> dict:
+    """The column values of a subject's first entry, hash included (for a bulk INSERT)."""
+    entry = SimpleNamespace(
+        subject_type=subject_type, subject_id=subject_id, seq=1, action=action, from_state=None,
+        to_state=to_state, actor_id=actor.account_id, actor_name=actor.display_name,
+        actor_role=actor.role, remark=remark, created_at=utcnow().replace(microsecond=0),
+        prev_hash=GENESIS)
+    entry.hash = _digest(entry)
+    return vars(entry)
 
 
 def record_first_flow(subject_type: str, subject_id: int, action: str, actor: Actor,

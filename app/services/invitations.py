@@ -5,21 +5,34 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from app.clock import utcnow
 from app.domain import signing as rules
 from app.domain.actors import SYSTEM, Actor
 from app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.domain.terms import ArchiveTerms, InvitationTerms
-from app.extensions import db
 from app.domain.workflow import NEW
-from app.models import (Employer, Invitation, InvitationRevision, InvitationState, RecordStatus,
-                        RevisionStatus, School, SourceStatus, Student, TrainingMode)
+from app.extensions import db
+from app.models import (
+    Employer,
+    FlowEntry,
+    Invitation,
+    InvitationRevision,
+    InvitationState,
+    RecipientType,
+    RecordStatus,
+    RevisionStatus,
+    School,
+    SourceStatus,
+    Student,
+    TrainingMode,
+)
 from app.services.archive import archive_defaults_for, remember_first_archive
-from app.services.constraints import flush_or_conflict
+from app.services.constraints import execute_or_conflict
 from app.services.dictionaries import unknown_codes
-from app.services.flow import record_first_flow
+from app.services.flow import first_flow_row
+from app.services.notify import notify_new_subjects
 from app.services.search import reachable_ids
 from app.services.signing_flow import SIGNING, current_revision, emit
 from app.services.unit import transactional
@@ -179,26 +192,39 @@ class _Letter:
         return rules.deadline_for(self.now, self.feedback_days(school_id))
 
     def send_many(self, students: list[Student]) -> dict[int, int]:
-        """Invitations, first revisions, flow entries and notifications: two flushes in all."""
-        invitations = [Invitation(
-            employer_id=self.employer.id, student_id=s.id, school_id=s.school_id,
-            college_id=s.college_id, cohort=s.cohort, invited_by_id=self.actor.account_id,
-            deadline_at=self.deadline(s.school_id), open_pair=f"{self.employer.id}:{s.id}")
-            for s in students]
-        db.session.add_all(invitations)
-        flush_or_conflict()
-        for invitation in invitations:
-            days = self.feedback_days(invitation.school_id)
-            revision = InvitationRevision(
-                invitation=invitation, number=1, terms={**self.data, "feedback_days": days},
-                employer_snapshot=self.snapshot, feedback_days=days,
-                deadline_at=invitation.deadline_at, created_by_id=self.actor.account_id)
-            db.session.add(revision)
-            entry = record_first_flow("invitation", invitation.id, "invite", self.actor,
-                                      InvitationState.INVITED.value)
-            emit(invitation, "invitation_received", entry.seq, revision=revision)
-        db.session.flush()
-        return {i.student_id: i.id for i in invitations}
+        """Invitations, first revisions, flow entries, inbox and outbox rows of many students
+        with bulk INSERTs (about ten statements, whatever the number of students)."""
+        if not students:
+            return {}
+        now, employer, actor = self.now, self.employer, self.actor
+        pairs = {f"{employer.id}:{s.id}": s for s in students}
+        execute_or_conflict(insert(Invitation), [{
+            "employer_id": employer.id, "student_id": s.id, "school_id": s.school_id,
+            "college_id": s.college_id, "cohort": s.cohort, "invited_by_id": actor.account_id,
+            "state": InvitationState.INVITED, "open_pair": pair, "current_revision_no": 1,
+            "deadline_at": self.deadline(s.school_id), "version": 1, "created_at": now,
+            "updated_at": now} for pair, s in pairs.items()])
+        created = dict(db.session.execute(select(Invitation.student_id, Invitation.id).where(
+            Invitation.open_pair.in_(list(pairs)))).all())
+        by_id = {created[s.id]: s for s in students}
+        db.session.execute(insert(InvitationRevision), [{
+            "invitation_id": invitation_id, "number": 1, "status": RevisionStatus.CURRENT,
+            "terms": {**self.data, "feedback_days": self.feedback_days(s.school_id)},
+            "employer_snapshot": self.snapshot, "feedback_days": self.feedback_days(s.school_id),
+            "deadline_at": self.deadline(s.school_id), "created_by_id": actor.account_id,
+            "created_at": now} for invitation_id, s in by_id.items()])
+        db.session.execute(insert(FlowEntry), [
+            first_flow_row("invitation", invitation_id, "invite", actor, InvitationState.INVITED.value)
+            for invitation_id in by_id])
+        position = self.data["position"]
+        notify_new_subjects("invitation_received", "invitation", [
+            (RecipientType.STUDENT, s.id, invitation_id, f"inv{invitation_id}:1", {
+                "invitation_id": invitation_id, "employer_name": employer.name, "student_name": s.name,
+                "position": position,
+                "deadline": f"{rules.deadline_display_date(self.deadline(s.school_id)):%Y/%m/%d}",
+                "agreement_no": None, "review_stage": "学校审核", "remark": "无", "remark_text": ""})
+            for invitation_id, s in by_id.items()])
+        return {s.id: invitation_id for invitation_id, s in by_id.items()}
 
 
 def preview_letter(actor: Actor, student_id: int, terms: InvitationTerms) -> dict[str, Any]:

@@ -1,10 +1,11 @@
 """The outbox relay: what the database owes WeChat becomes RQ jobs, once, after commit.
 
-Two ways a row reaches ``app.jobs.delivery.deliver``:
+Two ways a row reaches ``app.services.delivery.deliver_batch`` (through the RQ job
+``app.jobs.delivery.deliver_batch``, named by its import path: services never import jobs):
 
 - promptly: a session hook collects the OutboxMessage rows an event's transaction inserted and,
-  once that transaction has committed, enqueues one job per row ("notifications" queue;
-  low-priority events on "low"). With inline queues (embedded defaults, tests) the job runs
+  once that transaction has committed, enqueues them in batches of ``JOB_BATCH`` rows per job
+  ("notifications" queue; low-priority events on "low"), all in one pipelined round trip. With inline queues (embedded defaults, tests) the job runs
   right there, in a fresh app context. A failure here is logged and never reaches the user's
   request: the row is still in the database.
 - eventually: ``relay_due`` (every 30 s from the scheduler, or ``flask relay-outbox``) enqueues
@@ -34,11 +35,13 @@ from app.clock import utcnow
 from app.domain.events import LOW
 from app.extensions import db, redis_ext
 from app.models import OutboxMessage, OutboxStatus
+from app.services.delivery import config, enabled
 
 log = logging.getLogger("wq.outbox")
 
 _NEW_ROWS = "wq_outbox_new"  # session.info key: {outbox id: priority} flushed in this transaction
 JOB_TIMEOUT = 300
+JOB = "app.jobs.delivery.deliver_batch"
 RESULT_TTL = 0  # the outcome is in the database; keep nothing in Redis
 FAILURE_TTL = 7 * 86400
 
@@ -49,26 +52,29 @@ def queue_name(priority: int) -> str:
 
 
 def enqueue(rows: Iterable[tuple[int, int]]) -> int:
-    """One ``deliver`` job per (outbox id, priority). Call only after the rows are committed."""
-    from app.jobs.delivery import deliver
-
+    """One ``deliver_batch`` job per JOB_BATCH (outbox id, priority) rows of a queue; one round
+    trip for them all. Call only after the rows are committed. Returns the rows enqueued."""
+    size = max(int(config()["JOB_BATCH"]), 1)
     by_queue: dict[str, list[int]] = {}
     for outbox_id, priority in rows:
         by_queue.setdefault(queue_name(priority), []).append(outbox_id)
+    options: dict[str, Any] = {"timeout": JOB_TIMEOUT, "result_ttl": RESULT_TTL,
+                               "failure_ttl": FAILURE_TTL}
     count = 0
     for name, ids in by_queue.items():
         queue = redis_ext.queue(name)
-        options: dict[str, Any] = {"timeout": JOB_TIMEOUT, "result_ttl": RESULT_TTL,
-                                   "failure_ttl": FAILURE_TTL}
-        if queue.is_async:  # one round trip for the whole batch
+        batches = [ids[i:i + size] for i in range(0, len(ids), size)]
+        if queue.is_async:
             queue.enqueue_many([Queue.prepare_data(
-                deliver, (i,), description=f"deliver outbox #{i}", **options) for i in ids])
+                JOB, (batch,), description=f"deliver outbox #{batch[0]}…#{batch[-1]} ({len(batch)})",
+                **options) for batch in batches])
         else:
-            for i in ids:
-                job = queue.enqueue_call(deliver, args=(i,), description=f"deliver outbox #{i}",
+            for batch in batches:
+                job = queue.enqueue_call(JOB, args=(batch,), description=f"deliver outbox {batch}",
                                          **options)
                 if job.get_status(refresh=False) == JobStatus.FAILED:  # RQ caught it: say so
-                    log.error("inline delivery of outbox #%s failed:\n%s", i, _exc_string(job))
+                    log.error("inline delivery of outbox #%s failed:\n%s",
+                              ", #".join(map(str, batch)), _exc_string(job))
         count += len(ids)
     return count
 
@@ -86,8 +92,6 @@ def _exc_string(job: Job) -> str:
 
 def claim_due(limit: int | None = None, now: datetime | None = None) -> list[tuple[int, int]]:
     """Lease the due PENDING rows to the caller (committed); others' concurrent claims lose."""
-    from app.jobs.delivery import config
-
     cfg = config()
     now = now or utcnow()
     limit = int(limit or cfg["RELAY_BATCH"])
@@ -111,9 +115,7 @@ def claim_due(limit: int | None = None, now: datetime | None = None) -> list[tup
 
 
 def relay_due(limit: int | None = None) -> int:
-    """Enqueue what is due; the number of jobs enqueued. Idempotent: run it as often as you like."""
-    from app.jobs.delivery import enabled
-
+    """Enqueue what is due; the number of rows enqueued. Idempotent: run it as often as you like."""
     if not enabled():
         log.debug("outbox relay: no WeChat app configured; rows wait")
         return 0
@@ -137,8 +139,6 @@ def relay_due(limit: int | None = None) -> int:
 
 
 def _active() -> bool:
-    from app.jobs.delivery import config, enabled
-
     return has_app_context() and bool(config()["ON_COMMIT"]) and enabled()
 
 
@@ -146,13 +146,21 @@ def _lease_new_rows(session: Session, _flush_context: Any, _instances: Any) -> N
     """New rows belong to the on-commit job first; the relay takes them only if it never ran."""
     if not _active():
         return
-    from app.jobs.delivery import config
-
     lease = None
     for obj in session.new:
         if isinstance(obj, OutboxMessage) and obj.next_attempt_at is None:
             lease = lease or utcnow() + timedelta(seconds=float(config()["RUN_LEASE"]))
             obj.next_attempt_at = lease
+
+
+def first_due(now: datetime) -> datetime:
+    """next_attempt_at of a new row: leased to its on-commit job when those run, else due now."""
+    return now + timedelta(seconds=float(config()["RUN_LEASE"])) if _active() else now
+
+
+def enqueue_after_commit(rows: dict[int, int]) -> None:
+    """Rows inserted in bulk (no ORM flush saw them): enqueue them when this transaction commits."""
+    db.session().info.setdefault(_NEW_ROWS, {}).update(rows)
 
 
 def _collect(session: Session, _flush_context: Any) -> None:
