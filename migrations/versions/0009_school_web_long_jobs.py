@@ -1,7 +1,7 @@
 """long work: jobs with progress and a result to come back to
 
 Revision ID: school_web_1
-Revises: e_agreement_1
+Revises: bench_1
 Create Date: 2026-11-29 22:30:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'school_web_1'
-down_revision = 'e_agreement_1'
+down_revision = 'bench_1'
 branch_labels = None
 depends_on = None
 
