@@ -1,4 +1,5 @@
-"""flask commands: load-dicts, demo-data, import-roster, roster-template, worker."""
+"""flask commands: load-dicts, demo-data, import-roster, roster-template, worker (and, in
+cli_admin, the commands that set up schools and accounts)."""
 from __future__ import annotations
 
 import sys
@@ -149,6 +150,9 @@ def register(app: Flask) -> None:
     from app.cli_documents import register as register_documents
 
     register_delivery(app)
+    from app.cli_admin import register as register_admin
+
+    register_admin(app)
     register_documents(app)
 
     from app.cli_bench import register as register_bench

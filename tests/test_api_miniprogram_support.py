@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AccountEvent, DictEntry, SubscribeGrant, WechatApp, WechatIdentity
+from app.models import AccountEvent, SubscribeGrant, WechatApp, WechatIdentity
 from app.services import invitations, responses
 from app.services.binding import bind_login_account
 from tests.api_helpers import ApiClient, terms_json
@@ -67,17 +67,18 @@ def test_dictionaries_are_open_to_someone_about_to_register(client, dicts):
 def test_checks_flag_damages_above_the_schools_cap_and_salary_below_the_minimum(client, world, hr, dicts):
     """Before sending, is the employer told the damages exceed the school's cap and a salary is
     below the local minimum wage — without anything being sent?"""
+    from app.services import organisation
+
     world.school.liquidated_damages_cap = 2000
-    hunan = db.session.scalar(select(DictEntry).where(DictEntry.kind == "region",
-                                                      DictEntry.code == "430000"))
-    hunan.extra = {**(hunan.extra or {}), "minimum_wage": 9000}
+    organisation.set_minimum_wage(world.actor(world.school_reviewer), world.school.id, "430000", 9000)
     db.session.commit()
     body = {"student_ids": [world.student.id], "terms": terms_json(work_region_code="430100")}
     checks = hr.post("/employer/invitations/checks", body).get_json()["checks"]
     assert [(c["code"], c["field"], c["level"]) for c in checks] == [
         ("SALARY_BELOW_MINIMUM", "probation_salary", "warning"),
         ("DAMAGES_ABOVE_CAP", "liquidated_damages", "warning")]
-    assert checks[0]["message"] == "试用起薪8000元/月低于湖南省最低工资标准9000元/月"
+    assert checks[0]["message"] == f"试用起薪8000元/月低于{world.school.name}设定的长沙市最低工资标准9000元/月"
+    assert checks[0]["student_ids"] == [world.student.id]
     assert checks[1]["student_ids"] == [world.student.id]
     assert "上限2000元" in checks[1]["message"]
     assert hr.get("/employer/invitations").get_json()["items"] == []

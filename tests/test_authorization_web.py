@@ -95,8 +95,13 @@ OBJECT_OF_PARAM = {
     "evidence_id": (_intervention_evidence, OWNERS),
     # Employers are verified by any school's reviewer or the platform (SPEC §1): not scoped.
     "employer_id": (lambda world, objects: world.other_employer.id, None),
+    # A student is administered by the school's reviewers (college reviewers have no such page).
+    "student_id": (lambda world, objects: world.student.id, {"school-reviewer(own-school)"}),
+    # Schools are the platform admin's pages only (every other role is refused by role).
+    "school_id": (lambda world, objects: world.school.id, None),
 }
-STRING_PARAMS = {"kind": {"web.review.export": "signings", "web.review.evidence": "intervention"}}
+STRING_PARAMS = {"kind": {"web.review.export": "signings", "web.review.evidence": "intervention",
+                          "web.admin.dictionary": "region"}}
 # A harmless valid form per POST endpoint, so the answer is about authorisation, not the form.
 FORMS = {
     "web.review.signings": lambda objects: {"action": "batch_approve", "ids": str(objects["invitation_id"])},

@@ -106,6 +106,13 @@ DEFAULT_TEMPLATES: dict[str, dict[str, Any]] = {
         "time4": "{created_time}"}),
     "termination_approved": _tpl("termination_approved", _outcome("已解约", with_remark=False)),
     "termination_rejected": _tpl("termination_rejected", _outcome("不通过")),
+    # to reviewers (service levels)
+    "review_overdue": _tpl("review_overdue", {
+        "thing1": "{kind_label}", "number2": "{count}", "thing3": "超过{limit}个工作日未处理",
+        "time4": "{created_time}"}),
+    "review_overdue_escalated": _tpl("review_overdue_escalated", {
+        "thing1": "{scope_name}{kind_label}", "number2": "{count}", "thing3": "超过{limit}个工作日未处理",
+        "time4": "{created_time}"}),
 }
 
 

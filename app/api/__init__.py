@@ -79,6 +79,7 @@ def init_app(app: Flask) -> None:
     from app.api import review, review_actions  # noqa: F401  (routes)
     from app.api import (directory, employer_accounts, employer_checks,  # noqa: F401  (routes)
                          subscriptions)
+    from app.api import review_statistics  # noqa: F401  (routes)
     from app.api import documents  # noqa: F401  (routes)
 
     app.register_blueprint(bp)

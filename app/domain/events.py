@@ -87,6 +87,15 @@ EVENTS: dict[str, EventSpec] = {
     "termination_rejected": EventSpec(
         "解约审核不通过", "解除与{employer_name}的协议（{position}）的申请审核不通过：{remark}。协议继续有效。",
         STUDENT_TERMINATION_PAGE, HIGH),
+    # Service levels (SPEC §13), to reviewer accounts: one message per run listing their items.
+    "review_overdue": EventSpec(
+        "审核超时提醒",
+        "你有{count}项{kind_label}已超过{limit}个工作日未处理（最早的已等待{oldest_days}个工作日），"
+        "学生在等待审核结果，请尽快处理。", None, HIGH),
+    "review_overdue_escalated": EventSpec(
+        "审核超时督办",
+        "{scope_name}有{count}项{kind_label}超过{limit}个工作日仍未处理（最早的已等待"
+        "{oldest_days}个工作日），请督促处理。", None, HIGH),
 }
 
 # Outcomes reach the employer too, with the employer's page.

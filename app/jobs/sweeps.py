@@ -1,5 +1,6 @@
-"""Scheduled sweeps: expire overdue invitations, remind students a day before a deadline,
-forget Idempotency-Key records past their day."""
+"""Scheduled sweeps: expire overdue invitations, remind students a day before a deadline, push
+reviewers about review items past the school's service level, forget Idempotency-Key records
+past their day."""
 from __future__ import annotations
 
 import logging
@@ -39,5 +40,16 @@ def purge_idempotency_keys() -> int:
     return count
 
 
+@in_app_context
+def push_overdue_reviews() -> int:
+    from app.services.service_levels import push_overdue_reviews as push
+
+    count = push()
+    if count:
+        log.info("pushed %d service-level reminders to reviewers", count)
+    return count
+
+
 # (function, seconds between runs) — read by `flask scheduler`.
-SCHEDULE = [(expire_invitations, 60), (remind_expiring_invitations, 300), (purge_idempotency_keys, 3600)]
+SCHEDULE = [(expire_invitations, 60), (remind_expiring_invitations, 300), (push_overdue_reviews, 900),
+            (purge_idempotency_keys, 3600)]

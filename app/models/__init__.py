@@ -19,5 +19,7 @@ from app.models.delivery import (AccountEvent, Delivery, DeliveryStatus,  # noqa
                                  SubscribeGrant)
 from app.models.work import LongJob, WorkState  # noqa: F401
 from app.models.idempotency import IdempotencyRecord  # noqa: F401
+from app.models.school_admin import (MinimumWage, ReviewReminder, ScopeChange,  # noqa: F401
+                                     SigningScope, StudentChange)
 from app.models.document import AgreementDocument  # noqa: F401
 from app.models.relay import RelayMarker  # noqa: F401

@@ -59,6 +59,8 @@ class Account(TimestampMixin, db.Model):
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[Optional[datetime]] = mapped_column()
     last_login_at: Mapped[Optional[datetime]] = mapped_column()
+    # Set by an administrator's password reset: the next web log-in must choose a new password.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     school = relationship("School")
     college = relationship("College")

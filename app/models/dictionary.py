@@ -1,9 +1,10 @@
 """Code dictionaries (unit nature, industry, job category, region, …), loaded from app/data/dicts."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -22,3 +23,6 @@ class DictEntry(TimestampMixin, db.Model):
     sort_order: Mapped[int] = mapped_column(default=0)
     extra: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Set when the platform admin added or edited the entry: load-dicts then leaves it alone.
+    edited_at: Mapped[Optional[datetime]] = mapped_column()
+    edited_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("accounts.id"))

@@ -37,6 +37,7 @@ log = logging.getLogger("wq.work")
 KIND_MODULES: list[str] = [
     "app.services.review_batch",
     "app.services.review_export",
+    "app.services.roster_jobs",
 ]
 JOB_TIMEOUT = 3600  # s; a job still "running" after this was lost with its worker
 PROGRESS_EVERY = 0.5  # s between committed progress updates

@@ -1,8 +1,7 @@
 """Checks before a letter is sent (SPEC §13): what the employer should see, and may still send.
 
-- a salary below the minimum wage of the work place (the region dictionary's ``minimum_wage``,
-  元/月, on the region or the nearest region above it that has one — set by the platform admin
-  from the province's published 最低工资标准);
+- a salary below the minimum wage of the work place, as the student's school set it in its
+  settings (the county's figure, else its city's, else its province's: organisation.minimum_wage_for);
 - liquidated damages above the cap the student's school set (``schools.liquidated_damages_cap``);
 - the archive/hukou terms: none given and no 户档信息 to default from (the send would be refused).
 
@@ -17,9 +16,11 @@ from sqlalchemy import select
 from app.domain.actors import Actor
 from app.domain.terms import InvitationTerms
 from app.extensions import db
-from app.models import DictEntry, School, Student
+from app.models import School, Student
 from app.services.archive import profile_of
+from app.services.dictionaries import names_of
 from app.services.employers import employer_of
+from app.services.organisation import minimum_wage_for
 from app.services.search import reachable_ids
 
 SALARIES = (("probation_salary", "试用起薪"), ("regular_salary", "转正起薪"))
@@ -34,33 +35,26 @@ class Check:
     student_ids: list[int] = field(default_factory=list)
 
 
-def minimum_wage(region_code: str) -> tuple[int, str] | None:
-    """(元/月, the region it is set for) for a work region, looking up the region tree."""
-    code, seen = region_code, set()
-    while code and code not in seen:
-        seen.add(code)
-        entry = db.session.scalar(select(DictEntry).where(DictEntry.kind == "region", DictEntry.code == code))
-        if entry is None:
-            return None
-        wage = (entry.extra or {}).get("minimum_wage")
-        if isinstance(wage, int) and wage > 0:
-            return wage, entry.name
-        code = entry.parent_code
-    return None
-
-
 def check_letter(actor: Actor, student_ids: list[int], terms: InvitationTerms) -> list[Check]:
     """Everything worth a second look before these terms go to these students."""
     employer = employer_of(actor)
     checks: list[Check] = []
-    wage = minimum_wage(terms.work_region_code)
-    if wage is not None:
+    reachable = reachable_ids(employer.id, student_ids)
+    region = names_of({"region": ("region", terms.work_region_code)}).get("region", terms.work_region_code)
+    schools = db.session.execute(select(School.id, School.name, Student.id).join(
+        Student, Student.school_id == School.id).where(Student.id.in_(reachable))
+        .order_by(School.name, Student.id)).all() if reachable else []
+    by_wage: dict[tuple[str, int], list[int]] = {}
+    for school_id, name, student_id in schools:
+        wage = minimum_wage_for(school_id, terms.work_region_code)
+        if wage is not None:
+            by_wage.setdefault((name, wage), []).append(student_id)
+    for (name, wage), ids in by_wage.items():
         for attr, label in SALARIES:
             value = getattr(terms, attr)
-            if value < wage[0]:
+            if value < wage:
                 checks.append(Check("SALARY_BELOW_MINIMUM", "warning", attr,
-                                    f"{label}{value}元/月低于{wage[1]}最低工资标准{wage[0]}元/月"))
-    reachable = reachable_ids(employer.id, student_ids)
+                                    f"{label}{value}元/月低于{name}设定的{region}最低工资标准{wage}元/月", ids))
     capped = db.session.execute(
         select(School.name, School.liquidated_damages_cap, Student.id)
         .join(Student, Student.school_id == School.id)

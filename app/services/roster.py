@@ -5,10 +5,14 @@ imported whole or not at all, so a reviewer fixes the file and uploads it again.
 """
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import logging
 import re
+import secrets
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from openpyxl import Workbook, load_workbook
@@ -16,9 +20,11 @@ from openpyxl.styles import Font
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
+from app.domain.actors import Actor
+from app.domain.errors import InvalidInput, NotFound
 from app.domain.identity import (gender_from_id_number, id_number_check_char, id_number_error,
                                  normalize_id_number, normalize_phone, phone_error)
-from app.extensions import db
+from app.extensions import db, redis_ext
 from app.models import (College, EducationLevel, Gender, Major, School, SourceStatus, Student,
                         TrainingMode)
 from app.pii import lookup_hash
@@ -42,7 +48,8 @@ _COLUMNS = (
     ("通讯地址", 32, "最多200个字符"),
     ("生源状态", 10, "已审核、待审核 或 未通过；不填为待审核。"
                      "只有生源信息已审核的学生能被单位搜索和网上签约"),
-    ("网签开放", 10, "是 或 否；不填为是。否：该生暂不能网上签约"),
+    ("网签开放", 10, "是 或 否；不填时按该届、该学院当前的网签开放设置（未设置为是）。"
+                     "否：该生暂不能网上签约"),
     ("不开放原因", 24, "网签开放为否时，学生看到的原因，最多200个字符"),
 )
 HEADERS = tuple(name for name, _, _ in _COLUMNS)
@@ -85,6 +92,13 @@ class RosterProblem:
 class RosterReport:
     imported: int
     problems: list[RosterProblem] = field(default_factory=list)
+    ready: int = 0  # rows that passed every check (a check without import reports these)
+
+
+# progress(done, total, what): rows checked so far, for a progress bar. It may commit the session
+# (a progress record), so it is never called once the first student row is inserted.
+Progress = Callable[[int, int, str], None]
+_PROGRESS_EVERY = 1_000
 
 
 def _text(value: object) -> str:
@@ -256,7 +270,13 @@ def _source_status(row: _Row, roster: _Roster) -> None:
 
 
 def _signing_open(row: _Row, roster: _Roster) -> None:
-    is_open = row.student["signing_open"] = _YES_NO.get(row.cell.get("网签开放") or "是")
+    """是/否 as the file says; blank: the 网签开放设置 of the student's cohort or college (filled in
+    by _follow_signing_scopes once the file is valid)."""
+    text = row.cell.get("网签开放")
+    if not text:
+        row.student["signing_open"] = row.student["signing_closed_reason"] = None
+        return
+    is_open = row.student["signing_open"] = _YES_NO.get(text)
     if is_open is None:
         row.bad.append(("网签开放", "网签开放应为是或否"))
     reason = row.cell.get("不开放原因") or None
@@ -289,12 +309,15 @@ def _read_row(number: int, values: tuple, columns: dict[str, int], roster: _Rost
     return row
 
 
-def import_roster(school_code: str, content: bytes, filename: str = "") -> RosterReport:
-    """Validate every row of an xlsx roster and import all students, or none if any row is bad."""
+def import_roster(school_code: str, content: bytes, filename: str = "", *, check_only: bool = False,
+                  progress: Progress | None = None) -> RosterReport:
+    """Validate every row of an xlsx roster and import all students, or none if any row is bad.
+    With check_only nothing is written: the report says how many rows are ready."""
     school = db.session.scalar(select(School).where(School.code == school_code.strip()))
     if school is None:
         raise RosterError(f"学校代码不存在：{school_code}")
     columns, data = _read_rows(content)
+    total = len(data)
 
     colleges = db.session.scalars(select(College).where(College.school_id == school.id)).all()
     majors: dict[int, dict[str, Major]] = {c.id: {} for c in colleges}
@@ -305,7 +328,9 @@ def import_roster(school_code: str, content: bytes, filename: str = "") -> Roste
 
     problems: list[RosterProblem] = []
     students: list[dict] = []
-    for number, values in data:
+    for done, (number, values) in enumerate(data, start=1):
+        if progress and done % _PROGRESS_EVERY == 0:
+            progress(done, total, "校验")
         row = _read_row(number, values, columns, roster)
         problems += [RosterProblem(number, column, message) for column, message in row.bad]
         if not problems:  # once any row fails nothing is inserted, so stop keeping rows
@@ -320,6 +345,13 @@ def import_roster(school_code: str, content: bytes, filename: str = "") -> Roste
     if problems:
         problems.sort(key=lambda p: p.row)  # stable: a row's problems keep column order
         return RosterReport(imported=0, problems=problems)
+    if progress:
+        progress(total, total, "校验")
+    if check_only:
+        return RosterReport(imported=0, ready=len(students))
+    _follow_signing_scopes(school.id, students)
+    if progress:  # the last call before the inserts: a progress record may commit, so none after
+        progress(total, total, "写入")
     try:
         for start in range(0, len(students), _CHUNK):
             db.session.execute(insert(Student), students[start:start + _CHUNK])
@@ -328,7 +360,79 @@ def import_roster(school_code: str, content: bytes, filename: str = "") -> Roste
         db.session.rollback()
         raise RosterError("导入时数据已被他人修改（学号或身份证号冲突），请重新上传") from exc
     log.info("roster %r: %d students imported for school %s", filename, len(students), school.code)
-    return RosterReport(imported=len(students), problems=[])
+    return RosterReport(imported=len(students), problems=[], ready=len(students))
+
+
+def _follow_signing_scopes(school_id: int, students: list[dict]) -> None:
+    """Students whose 网签开放 cell was blank get the 网签开放设置 their cohort or college has now
+    (open when none was ever set)."""
+    from app.services.student_records import initial_signing
+
+    blank = [s for s in students if s["signing_open"] is None]
+    settings = initial_signing(school_id, {(s["cohort"], s["college_id"]) for s in blank})
+    for student in blank:
+        student["signing_open"], student["signing_closed_reason"] = settings[
+            (student["cohort"], student["college_id"])]
+
+
+# -- the upload page: check first, import on confirm ------------------------------------------------
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+STAGE_TTL = 3600  # an uploaded roster waits an hour for its confirmation
+_STAGE_PREFIX = "wq:roster:"
+
+
+@dataclass
+class StagedRoster:
+    token: str
+    school_id: int
+    school_code: str
+    account_id: int
+    filename: str
+    sha256: str
+    content: bytes
+
+
+def stage_upload(actor: Actor, school_id: int, content: bytes, filename: str) -> StagedRoster:
+    """Keep an uploaded roster (in Redis, for an hour) for its check and then its confirmation;
+    only the uploader may use it."""
+    from app.services.organisation import require_school_admin
+
+    school = require_school_admin(actor, school_id)
+    if not content:
+        raise InvalidInput("VALIDATION_FAILED", "请选择花名册文件", {"file": "请选择花名册文件"})
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise InvalidInput("VALIDATION_FAILED", "文件超过10MB，请分批导入", {"file": "文件过大"})
+    if not content.startswith(b"PK\x03\x04"):
+        raise InvalidInput("VALIDATION_FAILED", _NOT_XLSX, {"file": _NOT_XLSX})
+    staged = StagedRoster(secrets.token_urlsafe(16), school.id, school.code, actor.account_id or 0,
+                          (filename or "roster.xlsx")[:100], hashlib.sha256(content).hexdigest(), content)
+    meta = {"school_id": staged.school_id, "school_code": staged.school_code,
+            "account_id": staged.account_id, "filename": staged.filename, "sha256": staged.sha256}
+    pipe = redis_ext.client.pipeline()
+    pipe.set(_STAGE_PREFIX + staged.token, content, ex=STAGE_TTL)
+    pipe.set(_STAGE_PREFIX + staged.token + ":meta", json.dumps(meta), ex=STAGE_TTL)
+    pipe.execute()
+    return staged
+
+
+def staged_upload(actor: Actor, token: str) -> StagedRoster:
+    """The roster this actor uploaded under ``token``; gone after an hour or once imported."""
+    pipe = redis_ext.client.pipeline()
+    pipe.get(_STAGE_PREFIX + token + ":meta")
+    pipe.get(_STAGE_PREFIX + token)
+    raw_meta, content = pipe.execute()
+    meta = json.loads(raw_meta) if raw_meta else None
+    if meta is None or content is None or meta["account_id"] != (actor.account_id or 0):
+        raise NotFound("ROSTER_UPLOAD_EXPIRED", "上传的花名册已过期，请重新上传")
+    return StagedRoster(token, meta["school_id"], meta["school_code"], meta["account_id"],
+                        meta["filename"], meta["sha256"], content)
+
+
+def discard_upload(token: str) -> None:
+    redis_ext.client.delete(_STAGE_PREFIX + token, _STAGE_PREFIX + token + ":meta")
+
+
 
 
 def roster_template_bytes() -> bytes:

@@ -28,6 +28,15 @@ NAV: list[NavItem] = [
     _item("签约审核", "web.review.signings", {COLLEGE, SCHOOL}, "/review/signings"),
     _item("解约审核", "web.review.terminations_queue", {COLLEGE, SCHOOL}, "/review/terminations"),
     _item("单位认证", "web.employers.queue", {SCHOOL, ADMIN}, "/review/employers"),
+    _item("签约统计", "web.statistics.index", {COLLEGE, SCHOOL, ADMIN}, "/statistics"),
+    _item("学生管理", "web.school.students", {SCHOOL}, "/school/students", "/school/signing-open",
+          "/school/roster"),
+    _item("学校设置", "web.school.settings", {SCHOOL}, "/school/settings", "/school/colleges",
+          "/school/accounts"),
+    _item("学校管理", "web.admin.schools", {ADMIN}, "/admin/schools"),
+    _item("账号管理", "web.admin.accounts", {ADMIN}, "/admin/accounts"),
+    _item("单位账号", "web.admin.employers", {ADMIN}, "/admin/employers"),
+    _item("字典管理", "web.admin.dictionary_kinds", {ADMIN}, "/admin/dictionaries"),
     _item("我的任务", "web.work.jobs", {COLLEGE, SCHOOL, ADMIN}, "/work"),
 ]
 
