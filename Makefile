@@ -9,7 +9,7 @@ export FLASK_APP := wsgi.py
 WEB_ASSETS := app/web/assets
 VENDOR := app/web/static/vendor
 
-.PHONY: install fonts run test test-py test-js bench migrate clean
+.PHONY: install fonts run lint test test-py test-js bench migrate clean
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -59,9 +59,16 @@ run: migrate
 	WQ_WECHAT__EMULATOR=$${WQ_WECHAT__EMULATOR:-true} \
 	WQ_WECHAT__API_BASE=$${WQ_WECHAT__API_BASE:-http://$(HOST):$(PORT)/_emulator} \
 	WQ_PUBLIC_BASE_URL=$${WQ_PUBLIC_BASE_URL:-http://$(HOST):$(PORT)} \
-	$(BIN)/flask run --host $(HOST) --port $(PORT) --with-threads
+	FLASK_APP=devapp.py $(BIN)/flask run --host $(HOST) --port $(PORT) --with-threads
 
-test: test-py test-js
+test: lint test-py test-js
+
+# ruff (pyproject.toml) and the layer contracts (.importlinter: entry points over services over
+# models over the domain; the WeChat clients import nothing of app; production never imports
+# the emulator).
+lint: install
+	$(BIN)/ruff check app wechat tests migrations devapp.py wsgi.py
+	$(BIN)/lint-imports
 
 test-py: install
 	$(BIN)/python -m pytest -q

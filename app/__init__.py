@@ -109,7 +109,7 @@ def register_blueprints(app: Flask) -> None:
     api.init_app(app)
     app.register_blueprint(web_verify.bp)  # public: the QR code of every e-agreement opens it
     app.register_blueprint(web_documents.bp)
-    wechat.init_app(app)
+    wechat.init_app(app, redis=lambda: redis_ext.client)
 
 
 def register_commands(app: Flask) -> None:

@@ -62,6 +62,39 @@ DEFAULTS: dict[str, Any] = {
     "DB_POOL_SIZE": 10,
     "PROXY_COUNT": 0,  # reverse proxies whose X-Forwarded-* headers are trusted
     "API_DOCS": False,  # Swagger UI / ReDoc pages at /docs/swagger, /docs/redoc (load from a CDN)
+    # Web sessions: None follows ENV (secure cookies in production); the desktop QR log-in's
+    # scanner ("local": the mini-program or the emulator's phone page).
+    "SESSION_SECURE": None,
+    "QR_LOGIN_VIA": "local",
+    # SMS codes: "console" logs them (development); production posts to an "http" provider.
+    "SMS_BACKEND": "console",
+    "SMS_HTTP_URL": "",
+    "SMS_HTTP_API_KEY": "",
+    "SMS_HTTP_TIMEOUT": 3.0,
+    "SMS_SIGN": "网签",
+    "SMS_IP_HOURLY_LIMIT": 20,
+    # Pushes: the outbox relay and the delivery workers (app.services.delivery).
+    "DELIVERY": {
+        "ON_COMMIT": True,  # enqueue an event's pushes as soon as its transaction commits
+        "RUN_LEASE": 300,  # s the relay leaves an enqueued row alone (queue wait + run)
+        "SEND_LEASE": 60,  # s a claimed delivery belongs to the worker sending it
+        "MAX_ATTEMPTS": 8,  # sends of one delivery before a retryable failure becomes final
+        "BACKOFF_BASE": 30,  # s before the 2nd attempt; doubled each time …
+        "BACKOFF_MAX": 3600,  # … up to this
+        "RELAY_BATCH": 500,  # outbox rows enqueued per relay run
+        "JOB_BATCH": 50,  # outbox rows one job claims and sends (one claim, one record commit)
+        "SEND_CONCURRENCY": 4,  # WeChat calls of a batch in flight at once (threads of the worker)
+        "CARRY_OVER_AT": "00:05",  # Asia/Shanghai time at which quota-held reminders go out next day
+    },
+    # E-agreement documents: the render jobs and their relay (app.services.documents).
+    "DOCUMENTS": {
+        "ON_COMMIT": True,  # enqueue the render job as soon as the state change commits
+        "LEASE": 120,  # s the relay leaves an owed row to the on-commit job (or a running one)
+        "BACKOFF_BASE": 30,  # s before a failed rendering is tried again; doubled each time …
+        "BACKOFF_MAX": 3600,  # … up to this
+        "RELAY_BATCH": 200,
+        "PNG_WIDTH": 750,  # px: the phone preview, the mini-program's design width
+    },
 }
 
 SECRET_KEYS = ("SECRET_KEY", "PII_HASH_KEY", "FLOW_LOG_KEY", "AGREEMENT_MAC_KEY")
@@ -83,6 +116,15 @@ def _set_path(config: dict[str, Any], path: list[str], value: Any) -> None:
     node[path[-1]] = value
 
 
+def _merge(config: dict[str, Any], extra: dict[str, Any]) -> None:
+    """A table ([DELIVERY] in config.toml, an override) changes only the keys it names."""
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(config.get(key), dict):
+            _merge(config[key], value)
+        else:
+            config[key] = value
+
+
 def load_config(instance_path: Path, overrides: dict[str, Any] | None = None,
                 environ: os._Environ | dict | None = None) -> dict[str, Any]:
     """Build the configuration dict for one app instance."""
@@ -93,7 +135,7 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None,
     path = Path(config_file)
     if path.is_file():
         with path.open("rb") as fh:
-            config.update(tomllib.load(fh))
+            _merge(config, tomllib.load(fh))
     elif "WQ_CONFIG" in environ:
         raise RuntimeError(f"WQ_CONFIG points to a missing file: {config_file}")
 
@@ -101,7 +143,7 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None,
         if name.startswith(ENV_PREFIX) and name != "WQ_CONFIG" and not name.startswith("WQ_TEST_"):
             _set_path(config, name[len(ENV_PREFIX):].split("__"), _parse_env_value(raw))
 
-    config.update(overrides or {})
+    _merge(config, overrides or {})
     _fill_embedded_defaults(config, instance_path)
     return config
 

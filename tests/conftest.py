@@ -9,7 +9,8 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from flask import Flask
+from flask import Flask, g, has_app_context
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import MetaData, text
 
@@ -20,6 +21,21 @@ TEST_DATABASE_URL = os.environ.get("WQ_TEST_DATABASE_URL", "")
 TEST_REDIS_URL = os.environ.get("WQ_TEST_REDIS_URL", "memory://")
 # A fixed test key: Fernet keys are 32 url-safe base64 bytes.
 TEST_PII_KEY = "d3EtdGVzdC1rZXktMDEyMzQ1Njc4OWFiY2RlZmdoaWo="
+
+
+class FreshRequestClient(FlaskClient):
+    """Each request starts with an empty ``g``, as it does in production. A test keeps an app
+    context pushed (db_session), and Flask reuses a pushed context of the same app for the
+    request, so without this the previous request's caller would still be in ``g``."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            for key in list(g):
+                g.pop(key)
+        return super().open(*args, **kwargs)
+
+
+Flask.test_client_class = FreshRequestClient  # every app the tests build
 
 
 def test_config(database_url: str) -> dict:

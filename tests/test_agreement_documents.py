@@ -26,7 +26,7 @@ from tests.test_termination_services import effective_agreement
 @pytest.fixture
 def rendering(app, tmp_path, monkeypatch):
     """Documents rendered after each commit (the inline job), stored under a temporary folder."""
-    monkeypatch.setitem(app.config, "DOCUMENTS", {"ON_COMMIT": True})
+    monkeypatch.setitem(app.config["DOCUMENTS"], "ON_COMMIT", True)
     monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path / "uploads"))
     return tmp_path / "uploads" / "documents"
 

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from app.clock import utcnow
 from app.services import interventions, invitations, responses, reviews, terminations
-from tests.api_helpers import ApiClient, terms_json
+from tests.api_helpers import ApiClient
 from tests.factories import StudentFactory, add_favorites
 
 

@@ -114,7 +114,7 @@ FORMS = {
 def path_of(rule: str, endpoint: str, world, objects) -> tuple[str, set[str] | None]:
     owners: set[str] | None = OWNERS
     path = rule
-    for converter, name in re.findall(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>", rule):
+    for _converter, name in re.findall(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>", rule):
         if name in STRING_PARAMS:
             value: Any = STRING_PARAMS[name][endpoint]
         elif name in OBJECT_OF_PARAM:

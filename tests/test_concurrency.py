@@ -159,7 +159,7 @@ def test_simultaneous_school_approvals_number_agreements_without_gaps(app, commi
     sent = invitations.send_invitations(world.actor(world.hr), [s.id for s in students], World.terms())
     assert all(r.ok for r in sent), sent
     invitation_ids = [r.invitation_id for r in sent]
-    for account, inv_id in zip(accounts, invitation_ids):
+    for account, inv_id in zip(accounts, invitation_ids, strict=True):
         inv = responses.accept_invitation(Actor.from_account(account), inv_id, 1, True)
         assert inv.state == InvitationState.SCHOOL_REVIEW
     reviewer = world.actor(world.school_reviewer)
@@ -286,7 +286,7 @@ def test_accept_racing_a_modification_ends_cleanly(app, committing_db):
     add_favorites(world.employer, *students)
     committing_db.session.commit()
     hr = world.actor(world.hr)
-    for student, account in zip(students, accounts):
+    for student, account in zip(students, accounts, strict=True):
         inv_id = invite(world.hr, student)
         student_actor = Actor.from_account(account)
         fresh(committing_db)
@@ -322,7 +322,7 @@ def test_two_school_reviewers_approving_at_once_number_it_once(app, committing_d
     committing_db.session.commit()
     reviewers = [world.actor(world.school_reviewer), Actor.from_account(second_reviewer)]
     numbers = []
-    for student, account in zip(students, accounts):
+    for student, account in zip(students, accounts, strict=True):
         inv_id = invite(world.hr, student)
         responses.accept_invitation(Actor.from_account(account), inv_id, 1, True)
         fresh(committing_db)

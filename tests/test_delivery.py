@@ -364,7 +364,7 @@ def test_relaying_and_delivering_again_never_sends_twice(env):
 
 def test_two_relays_lease_a_due_row_once(env, monkeypatch):
     """Do two relay runs racing for the same due row enqueue it once?"""
-    monkeypatch.setitem(env.app.config, "DELIVERY", {"ON_COMMIT": False})
+    monkeypatch.setitem(env.app.config["DELIVERY"], "ON_COMMIT", False)
     env.official(env.world.student_account, "oa-race")
     env.invite()
     assert env.outbox().status == OutboxStatus.PENDING and calls("template_send") == 0
@@ -430,7 +430,7 @@ def test_worker_dying_after_its_claim_is_retried_once_with_the_same_client_msg_i
 @pytest.mark.mysql
 def test_concurrent_jobs_for_one_row_send_once(env, monkeypatch):
     """Do eight workers running the same outbox row at the same moment send one message?"""
-    monkeypatch.setitem(env.app.config, "DELIVERY", {"ON_COMMIT": False})
+    monkeypatch.setitem(env.app.config["DELIVERY"], "ON_COMMIT", False)
     env.official(env.world.student_account, "oa-herd")
     env.invite()
     outbox_id = env.outbox().id
@@ -492,7 +492,7 @@ def test_admin_list_pages_filters_and_refuses_others(env):
 
 def test_cli_relays_and_reports(env, monkeypatch):
     """Do `flask relay-outbox` and `flask delivery-stats` relay what is due and show the counts?"""
-    monkeypatch.setitem(env.app.config, "DELIVERY", {"ON_COMMIT": False})
+    monkeypatch.setitem(env.app.config["DELIVERY"], "ON_COMMIT", False)
     env.official(env.world.student_account, "oa-cli")
     env.invite()
     runner = env.app.test_cli_runner()

@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy import func, select
 
 from app.domain.identity import credit_code_error, gender_from_id_number, id_number_error
-from app.extensions import db
 from app.models import (Account, College, EducationLevel, Employer, Major, ReviewLevels, Role, School,
                         SourceStatus, Student, TrainingMode, VerificationStatus)
 from app.pii import mask_id_number

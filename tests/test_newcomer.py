@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app import create_app
+from devapp import create_app
 from app.extensions import db
 from tests import conftest
 from tests.wechat_fixtures import *  # noqa: F401,F403

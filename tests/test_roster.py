@@ -8,7 +8,6 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select, text
 
-from app.extensions import db
 from app.models import EducationLevel, Gender, SourceStatus, Student, TrainingMode
 from app.pii import lookup_hash
 from app.services import roster

@@ -190,7 +190,7 @@ def test_a_small_batch_still_checks_every_chain(world, db_session):
     from app.models import FlowEntry
 
     ids = [invite(world, student) for student in (world.student, world.student2, world.other_college_student)]
-    for inv_id, account in zip(ids, (world.student_account, world.student2_account)):
+    for inv_id, account in zip(ids, (world.student_account, world.student2_account), strict=False):
         responses.accept_invitation(world.actor(account), inv_id, 1, True)
     total = db_session.query(FlowEntry).count()
     last = db_session.scalars(select(FlowEntry).where(FlowEntry.subject_id == ids[-1])).first()

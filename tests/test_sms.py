@@ -13,6 +13,7 @@ import time_machine
 from flask import Flask, jsonify, request
 from werkzeug.serving import make_server
 
+from app.config import DEFAULTS
 from app.clock import utcnow
 from app.domain.errors import InvalidInput
 from app.services import sms
@@ -241,7 +242,8 @@ def provider_app_config() -> dict:
 def test_check_config_refuses_console_in_production():
     """Would a production deployment that forgot to configure the provider refuse to start?"""
     app = Flask("x")
-    app.config.update(ENV="production")
+    app.config.update({key: value for key, value in DEFAULTS.items() if key.startswith("SMS_")},
+                      ENV="production")
     with pytest.raises(RuntimeError, match="SMS_BACKEND"):
         sms.check_config(app)
     app.config.update(SMS_BACKEND="http", SMS_HTTP_URL="")

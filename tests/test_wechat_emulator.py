@@ -11,7 +11,8 @@ from flask import Flask
 
 import wechat
 from app.clock import utcnow
-from app.extensions import redis_ext
+from app.extensions import db, redis_ext
+from tests import conftest as _conftest
 from tests.wechat_fixtures import *  # noqa: F401,F403
 from wechat.emulator import sent_messages
 
@@ -38,12 +39,28 @@ def test_emulator_is_not_mounted_by_default(client):
     assert client.get("/_emulator/cgi-bin/token").status_code == 404
 
 
+def test_only_the_development_entry_point_mounts_the_emulator(app):
+    """Does the app factory leave the emulator out even with WECHAT.EMULATOR on, while
+    devapp.py (make run, the tests) mounts it?"""
+    import app as production
+    import devapp
+
+    config = _conftest.test_config(app.config["DATABASE_URL"]) | {"WECHAT": {"EMULATOR": True}}
+    bare, dev = production.create_app(config), devapp.create_app(config)
+    assert "wechat_emulator" not in bare.blueprints
+    assert "wechat_emulator" in dev.blueprints
+    assert bare.test_client().get("/_emulator/cgi-bin/token").status_code == 404
+    for one in (bare, dev):
+        with one.app_context():
+            db.engine.dispose()
+
+
 def test_emulator_is_refused_in_production():
     """Does a production app with the emulator switched on refuse to start?"""
     bare = Flask(__name__)
     bare.config.update(ENV="production", WECHAT={"EMULATOR": True})
     with pytest.raises(RuntimeError, match="emulator"):
-        wechat.init_app(bare)
+        wechat.init_app(bare, redis=lambda: None)
     assert "wechat_emulator" not in bare.blueprints
 
 

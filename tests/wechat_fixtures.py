@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from app import create_app
+from devapp import create_app
 from app.extensions import db
 from tests import conftest as _conftest
 from wechat import hooks

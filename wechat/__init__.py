@@ -1,23 +1,30 @@
-"""Everything WeChat: clients, mini-program login, OAuth, QR login, messages, callback, emulator."""
+"""Everything WeChat: clients, mini-program login, OAuth, QR login, messages, callback, emulator.
+
+The emulator is mounted only by the development entry point (devapp.py), never by the app
+factory, so production code does not import it (an import-linter contract).
+"""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask
+from redis import Redis
 
 
-def init_app(app: Flask) -> None:
-    """Attach the WeChat configuration, callback and (when configured) the emulator to the app."""
+def init_app(app: Flask, redis: Callable[[], Redis]) -> None:
+    """Attach the WeChat configuration and the callback to the app; ``redis`` gives the client
+    that keeps the shared access tokens (the app's, so its circuit breaker applies)."""
     from wechat.callback import bp as callback_bp
     from wechat.settings import apply_defaults
 
     apply_defaults(app)
+    app.extensions["wq_wechat_redis"] = redis
     app.register_blueprint(callback_bp)
-    exempt = [callback_bp]
-    if app.config["WECHAT"]["EMULATOR"]:
-        from wechat.emulator import bp as emulator_bp
+    csrf_exempt(app, callback_bp)
 
-        app.register_blueprint(emulator_bp)
-        exempt.append(emulator_bp)
-    csrf = app.extensions.get("csrf")  # WeChat's servers and the emulator post no CSRF token
+
+def csrf_exempt(app: Flask, blueprint) -> None:
+    """WeChat's servers and the emulator post no CSRF token."""
+    csrf = app.extensions.get("csrf")
     if csrf is not None:
-        for blueprint in exempt:
-            csrf.exempt(blueprint)
+        csrf.exempt(blueprint)

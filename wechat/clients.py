@@ -27,7 +27,6 @@ from wechatpy.exceptions import WeChatClientException
 from wechatpy.oauth import WeChatOAuth
 from wechatpy.session.redisstorage import RedisStorage
 
-from app.extensions import redis_ext
 from wechat.exceptions import TOKEN_ERRCODES, AccessTokenError, WeChatNetworkError
 
 log = logging.getLogger(__name__)
@@ -217,11 +216,16 @@ def build_client(settings: dict[str, Any], which: str, redis: Redis) -> Configur
         timeout=float(settings["HTTP_TIMEOUT"]), proxy=settings.get("HTTP_PROXY") or "")
 
 
+def shared_redis() -> Redis:
+    """The Redis the app gave wechat.init_app: access tokens are shared by every process."""
+    return current_app.extensions["wq_wechat_redis"]()
+
+
 def _cached(which: str) -> ConfiguredWeChatClient:
     cache = current_app.extensions.setdefault("wq_wechat_clients", {})
     client = cache.get(which)
     if client is None:
-        client = cache[which] = build_client(current_app.config["WECHAT"], which, redis_ext.client)
+        client = cache[which] = build_client(current_app.config["WECHAT"], which, shared_redis())
     return client
 
 

@@ -20,7 +20,7 @@ import string
 from datetime import datetime
 from typing import Any, Protocol
 
-from app.clock import to_china
+from wechat.clock import to_china
 
 TEMPLATE = "template"  # official-account template message
 SUBSCRIBE = "subscribe"  # mini-program subscribe message

@@ -53,15 +53,6 @@ errors.register(bp)
 bp.after_request(etag_response)
 
 
-@bp.before_request
-def _forget_previous_caller() -> None:
-    """g outlives a request when an app context is already pushed (tests, CLI): start clean."""
-    from flask import g
-
-    for key in ("token", "token_session", "account", "actor"):
-        g.pop(key, None)
-
-
 @bp.get("/openapi.json")
 def openapi():
     """The contract of record, generated from the request/response models."""
@@ -72,15 +63,23 @@ def openapi():
 
 
 def init_app(app: Flask) -> None:
-    from app.api import (employer, employer_account, notifications, student,  # noqa: F401  (routes)
-                         terminations)
-    from app.api import auth_routes  # noqa: F401  (routes)
-    from app.api import admin_deliveries  # noqa: F401  (routes)
-    from app.api import review, review_actions  # noqa: F401  (routes)
-    from app.api import (directory, employer_accounts, employer_checks,  # noqa: F401  (routes)
-                         subscriptions)
-    from app.api import review_statistics  # noqa: F401  (routes)
-    from app.api import documents  # noqa: F401  (routes)
+    from app.api import (  # noqa: F401  (modules that add routes to bp)
+        admin_deliveries,
+        auth_routes,
+        directory,
+        documents,
+        employer,
+        employer_account,
+        employer_accounts,
+        employer_checks,
+        notifications,
+        review,
+        review_actions,
+        review_statistics,
+        student,
+        subscriptions,
+        terminations,
+    )
 
     app.register_blueprint(bp)
     if app.config["TESTING"]:  # never in production: config refuses TESTING there

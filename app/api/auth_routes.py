@@ -245,6 +245,5 @@ def qr_confirm(ticket: str, json: QrConfirmBody):
         qrlogin.cancel(ticket, identity_id)
         return QrConfirmResult(state="cancelled")
     qrlogin.confirm(ticket, identity_id, account.id)
-    binding.audit("qr_confirm", account.id, identity_id, _ip(), via="miniprogram")
-    db.session.commit()
+    binding.record("qr_confirm", account.id, identity_id, _ip(), via="miniprogram")
     return QrConfirmResult(state="confirmed")

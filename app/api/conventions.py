@@ -8,7 +8,6 @@ import hashlib
 import inspect
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote
 
 from flask import Response, g, request
 from spectree import SpecTree
@@ -121,17 +120,6 @@ def _check_text(value: Any, path: str) -> None:
             stack.extend((child, f"{where}.{i}" if where else str(i)) for i, child in enumerate(node))
     if problems:
         raise InvalidInput("VALIDATION_FAILED", "提交的内容包含不允许的控制字符或文字方向控制符", problems)
-
-
-def attachment(filename: str) -> str:
-    """A Content-Disposition for a download with a Chinese name: an ASCII fallback plus the
-    RFC 5987 ``filename*`` (a raw non-ASCII header value cannot be sent by a WSGI server)."""
-    fallback = filename.encode("ascii", "ignore").decode().strip() or "download"
-    if "." in filename and "." not in fallback:
-        fallback = "download" + filename[filename.rindex("."):]
-    elif fallback.startswith("."):
-        fallback = "download" + fallback
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def encode_cursor(last_id: int) -> str:

@@ -12,8 +12,8 @@ from spectree import Response
 
 from app.api import bp, spec
 from app.api.auth import current_actor, roles_required
-from app.api.conventions import attachment
 from app.api.schemas_common import ERRORS
+from app.http import attachment
 from app.services import documents
 from app.services.documents import DOWNLOADERS
 

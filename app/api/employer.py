@@ -10,7 +10,7 @@ from spectree import Response
 
 from app.api import bp, spec
 from app.api.auth import current_actor, roles_required
-from app.api.conventions import attachment, idempotent
+from app.api.conventions import idempotent
 from app.api.schemas_common import ERRORS
 from app.api.schemas_signing import (
     InvitationCreate,
@@ -24,6 +24,7 @@ from app.api.serializers import invitation_detail
 from app.api.student import list_response
 from app.domain.terms import InvitationTerms
 from app.extensions import db
+from app.http import attachment
 from app.models import Employer, RecipientType
 from app.services import employer_lists, signing_reads
 from app.services import invitations as invitation_service

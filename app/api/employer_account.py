@@ -12,11 +12,12 @@ from typing_extensions import Annotated
 
 from app.api import bp, spec
 from app.api.auth import current_actor, issue_token, roles_required
-from app.api.conventions import attachment, idempotent, paginate
+from app.api.conventions import idempotent, paginate
 from app.api.schemas_common import ERRORS, ErrorEnvelope, Id
 from app.clock import iso_china
 from app.domain.errors import InvalidInput
 from app.domain.terms import ArchiveTerms, Phone, Text50, Text100, Text200
+from app.http import attachment
 from app.models import Favorite
 from app.services import archive, employers, favorites, search, uploads
 

@@ -5,17 +5,14 @@ from typing import Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 from spectree import Response
-from sqlalchemy import select, update
 
 from app.api import bp, spec
 from app.api.auth import current_actor, login_required
 from app.api.conventions import paginate
 from app.api.schemas_common import ErrorEnvelope, Id
-from app.clock import iso_china, utcnow
-from app.domain.actors import Actor
-from app.extensions import db
-from app.models import Notification, RecipientType
-from app.services import signing_reads
+from app.clock import iso_china
+from app.models import Notification
+from app.services import inbox, signing_reads
 
 
 class NotificationOut(BaseModel):
@@ -50,20 +47,6 @@ class ReadResult(BaseModel):
     marked: int
 
 
-def inbox_of(actor: Actor) -> tuple[RecipientType, int]:
-    """Students and employers read their own shared inbox; reviewers and admins their account's."""
-    if actor.role == "student":
-        return RecipientType.STUDENT, actor.student_id
-    if actor.role == "employer_user":
-        return RecipientType.EMPLOYER, actor.employer_id
-    return RecipientType.ACCOUNT, actor.account_id
-
-
-def _mine():
-    kind, owner = inbox_of(current_actor())
-    return (Notification.recipient_type == kind) & (Notification.recipient_id == owner)
-
-
 @bp.get("/notifications")
 @login_required
 @spec.validate(query=NotificationQuery, resp=Response(
@@ -71,12 +54,10 @@ def _mine():
     HTTP_403=ErrorEnvelope), tags=["common"])
 def notifications(query: NotificationQuery):
     """My notifications, newest first."""
-    mine = _mine()
-    stmt = select(Notification).where(mine)
-    if query.unread_only:
-        stmt = stmt.where(Notification.read_at.is_(None))
-    items, next_cursor = paginate(stmt, Notification.id, query.cursor, query.limit)
-    unread = signing_reads.unread_count(*inbox_of(current_actor()))
+    actor = current_actor()
+    items, next_cursor = paginate(inbox.listing(actor, query.unread_only), Notification.id,
+                                  query.cursor, query.limit)
+    unread = signing_reads.unread_count(*inbox.inbox_of(actor))
     return NotificationList(items=[NotificationOut(
         id=n.id, event=n.event, title=n.title, body=n.body, page=n.page,
         created_at=iso_china(n.created_at), read=n.read_at is not None) for n in items],
@@ -90,10 +71,4 @@ def notifications(query: NotificationQuery):
                tags=["common"])
 def mark_read(json: ReadBody):
     """Mark some (ids) or all of my notifications read; repeating it changes nothing."""
-    stmt = update(Notification).where(_mine(), Notification.read_at.is_(None))
-    if json.ids is not None:
-        stmt = stmt.where(Notification.id.in_(json.ids))
-    result = db.session.execute(stmt.values(read_at=utcnow()).execution_options(
-        synchronize_session=False))
-    db.session.commit()
-    return ReadResult(marked=result.rowcount)
+    return ReadResult(marked=inbox.mark_read(current_actor(), json.ids))

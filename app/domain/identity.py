@@ -19,7 +19,7 @@ def normalize_id_number(value: str) -> str:
 
 
 def id_number_check_char(first17: str) -> str:
-    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS))
+    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
     return _ID_CHECK[total % 11]
 
 
@@ -49,7 +49,7 @@ def normalize_credit_code(value: str) -> str:
 
 
 def credit_code_check_char(first17: str) -> str:
-    total = sum(_CREDIT_ALPHABET.index(c) * w for c, w in zip(first17, _CREDIT_WEIGHTS))
+    total = sum(_CREDIT_ALPHABET.index(c) * w for c, w in zip(first17, _CREDIT_WEIGHTS, strict=True))
     return _CREDIT_ALPHABET[(31 - total % 31) % 31]
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from app.domain.signing import (COLLEGE_REVIEW, EFFECTIVE, EXPIRED, INVALIDATED, INVITED, REJECTED,
-                                REVIEW_REJECTED, REVIEW_STATES, SCHOOL_REVIEW, TERMINATED, VOIDED,
+from app.domain.signing import (EFFECTIVE, EXPIRED, INVALIDATED, INVITED, REJECTED,
+                                REVIEW_REJECTED, REVIEW_STATES, TERMINATED, VOIDED,
                                 open_letter_condition, overdue_condition)
 from app.domain.termination import STATUS_FAILED, STATUS_IN_FLIGHT
 

@@ -22,6 +22,7 @@ from app.services.accounts import hash_password, verify_password
 from app.services.binding import audit
 from app.services.employers import password_error
 from app.services.organisation import _flush_unique, require_platform_admin, require_school_admin
+from app.services.tokens import revoke_account_tokens
 from app.services.unit import transactional
 
 STAFF_ROLES = (Role.PLATFORM_ADMIN, Role.SCHOOL_REVIEWER, Role.COLLEGE_REVIEWER)
@@ -177,8 +178,6 @@ def change_own_password(actor: Actor, current: str, new: str, confirm: str) -> A
 
 
 def _revoke_tokens(account_id: int) -> None:
-    from app.api.auth import revoke_account_tokens  # the token store lives with the API's auth
-
     revoke_account_tokens(account_id)
 
 

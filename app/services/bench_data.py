@@ -244,7 +244,7 @@ def generate(plan: Plan, log: Callable[[str], None] = print) -> dict[str, int]:
         majors_by_school.setdefault(college_school[m["college_id"]], []).append(m)
     students: list[dict[str, Any]] = []
     seen_ids: set[str] = set()
-    for school, size in zip(schools, per_school):
+    for school, size in zip(schools, per_school, strict=True):
         for k in range(size):
             major = rng.choice(majors_by_school[school["id"]])
             number = _id_number(rng, len(students))
@@ -339,7 +339,7 @@ def generate(plan: Plan, log: Callable[[str], None] = print) -> dict[str, int]:
     load.add("archive_profiles", [{
         "id": ids.take("archive_profiles"), "employer_id": e["id"],
         "data": _terms(rng, e, "")["archive"], "version": 1, "updated_by_id": employer_users[e["id"]][0],
-        "updated_at": now} for e, n in zip(employers, letters) if n])
+        "updated_at": now} for e, n in zip(employers, letters, strict=True) if n])
 
     # -- invitations and everything that hangs off them ---------------------------------------
     verified = [e for e in employers if e["verification_status"] == "approved"]
@@ -347,13 +347,13 @@ def generate(plan: Plan, log: Callable[[str], None] = print) -> dict[str, int]:
     letters[-1] += plan.invitations - sum(letters)
     invitable = [s for s in students if s["source_status"] == "approved"
                  and s["training_mode"] != "directed" and s["signing_open"]]
-    states, weights = zip(*STATE_SHARES)
+    states, weights = zip(*STATE_SHARES, strict=True)
     active_of: dict[int, int] = {}  # student -> invitation holding their destination
     open_pairs: set[tuple[int, int]] = set()
     counters: Counter[tuple[int, int]] = Counter()
     gen = _Generator(plan, rng, ids, now, load, employer_users, student_accounts, followers,
                      school_by_id, college_reviewer, school_reviewer)
-    for employer, count in zip(verified, letters):
+    for employer, count in zip(verified, letters, strict=True):
         positions = rng.sample(POSITIONS, 3)
         letter_terms = [_terms(rng, employer, p) for p in positions]
         snapshot = _snapshot(employer)

@@ -21,7 +21,6 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from wechatpy.exceptions import WeChatClientException
 
-from app.api.auth import TOKEN_TTL, revoke_account_tokens
 from app.clock import utcnow
 from app.domain.errors import Conflict, Forbidden, InvalidInput, RateLimited, Unavailable
 from app.domain.identity import normalize_id_number
@@ -31,6 +30,7 @@ from app.models.wechat import WechatApp, WechatIdentity
 from app.pii import cipher, lookup_hash, mask_phone
 from app.services import ratelimit, sms
 from app.services.accounts import hash_password, verify_password
+from app.services.tokens import TOKEN_TTL, revoke_account_tokens
 from app.services.unit import transactional
 from wechat import exceptions as wx_errors
 from wechat.miniprogram import code_to_session
@@ -56,6 +56,13 @@ def audit(action: str, account_id: int | None, identity_id: int | None, ip: str 
           **detail) -> None:
     db.session.add(AccountEvent(action=action, account_id=account_id, identity_id=identity_id,
                                 ip=(ip or "")[:45] or None, detail=detail or None))
+
+
+@transactional
+def record(action: str, account_id: int | None, identity_id: int | None, ip: str | None,
+           **detail) -> None:
+    """An account event on its own (a log-in the caller has already granted)."""
+    audit(action, account_id, identity_id, ip, **detail)
 
 
 # -- identities -------------------------------------------------------------------------------

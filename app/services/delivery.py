@@ -75,20 +75,6 @@ from wechat.exceptions import TOKEN_ERRCODES, AccessTokenError
 
 log = logging.getLogger("wq.delivery")
 
-# app.config["DELIVERY"] (config.toml [DELIVERY], WQ_DELIVERY__KEY) overrides any of these.
-DELIVERY_DEFAULTS: dict[str, Any] = {
-    "ON_COMMIT": True,  # enqueue an event's pushes as soon as its transaction commits
-    "RUN_LEASE": 300,  # s the relay leaves an enqueued row alone (queue wait + run)
-    "SEND_LEASE": 60,  # s a claimed delivery belongs to the worker sending it
-    "MAX_ATTEMPTS": 8,  # sends of one delivery before a retryable failure becomes final
-    "BACKOFF_BASE": 30,  # s before the 2nd attempt; doubled each time …
-    "BACKOFF_MAX": 3600,  # … up to this
-    "RELAY_BATCH": 500,  # outbox rows enqueued per relay run
-    "JOB_BATCH": 50,  # outbox rows one job claims and sends (one claim, one record commit)
-    "SEND_CONCURRENCY": 4,  # WeChat calls of a batch in flight at once (threads of the worker)
-    "CARRY_OVER_AT": "00:05",  # Asia/Shanghai time at which quota-held reminders go out next day
-}
-
 FINAL = (DeliveryStatus.SENT, DeliveryStatus.FAILED)
 # Worth another try later; anything else WeChat answers is final.
 RETRYABLE = frozenset({-1, 45009, 45011}) | TOKEN_ERRCODES
@@ -97,7 +83,8 @@ NO_RECIPIENT = "无可推送的微信用户（未绑定、未关注且无订阅�
 
 
 def config(app: Flask | None = None) -> dict[str, Any]:
-    return {**DELIVERY_DEFAULTS, **((app or current_app).config.get("DELIVERY") or {})}
+    """app.config["DELIVERY"]: defaults in app.config.DEFAULTS, [DELIVERY] in config.toml."""
+    return (app or current_app).config["DELIVERY"]
 
 
 def enabled(app: Flask | None = None) -> bool:
@@ -300,7 +287,7 @@ def deliver_batch(outbox_ids: Iterable[int]) -> dict[int, str]:
         work = _claim(ids, first_try=True)
         identities = _identities(work)
         claimed = [(d, item.outbox) for item in work for d in item.claimed]
-        for (delivery, outbox), outcome in zip(claimed, _send_all(claimed, identities)):
+        for (delivery, outbox), outcome in zip(claimed, _send_all(claimed, identities), strict=True):
             _record(delivery, outbox, identities[delivery.identity_id], outcome)
         for item in work:
             _settle(item.outbox, item.rows)

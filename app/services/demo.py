@@ -131,7 +131,7 @@ def _create(student_count: int) -> School:
 
     admin = login(Role.PLATFORM_ADMIN, "admin", "平台管理员")
     login(Role.SCHOOL_REVIEWER, "school.reviewer", "就业指导中心审核员", school_id=school.id)
-    for college, (_code, slug, name, _majors) in zip(colleges, COLLEGES):
+    for college, (_code, slug, name, _majors) in zip(colleges, COLLEGES, strict=True):
         login(Role.COLLEGE_REVIEWER, f"{slug}.reviewer", f"{name}审核员", school_id=school.id,
               college_id=college.id)
     db.session.flush()

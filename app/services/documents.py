@@ -36,14 +36,6 @@ from app.services import agreement_facts, agreement_pdf, document_store
 
 log = logging.getLogger("wq.documents")
 
-DOCUMENT_DEFAULTS: dict[str, Any] = {
-    "ON_COMMIT": True,  # enqueue the render job as soon as the state change commits
-    "LEASE": 120,  # s the relay leaves an owed row to the on-commit job (or a running one)
-    "BACKOFF_BASE": 30,  # s before a failed rendering is tried again; doubled each time …
-    "BACKOFF_MAX": 3600,  # … up to this
-    "RELAY_BATCH": 200,
-    "PNG_WIDTH": agreement_pdf.PREVIEW_WIDTH,
-}
 DOWNLOADERS = ("student", "employer_user", "college_reviewer", "school_reviewer")
 JOB_TIMEOUT = 120
 _OWED = "wq_documents_owed"  # session.info: rows asked for in this transaction (before flush)
@@ -51,7 +43,8 @@ _FLUSHED = "wq_documents_flushed"  # session.info: their ids, once flushed
 
 
 def config() -> dict[str, Any]:
-    return {**DOCUMENT_DEFAULTS, **(current_app.config.get("DOCUMENTS") or {})}
+    """app.config["DOCUMENTS"]: defaults in app.config.DEFAULTS, [DOCUMENTS] in config.toml."""
+    return current_app.config["DOCUMENTS"]
 
 
 # -- requests (in the state change's transaction) ------------------------------------------------
@@ -89,15 +82,17 @@ def request_termination_letter(termination: Termination) -> None:
     request_render(doc.TERMINATION_LETTER, termination.id)
 
 
+RENDER_JOB = "app.jobs.documents.render_document"
+
+
 # -- after commit: enqueue -----------------------------------------------------------------------
 
 def enqueue(ids: list[int]) -> None:
-    """One render job per document (call only after the rows are committed)."""
-    from app.jobs.documents import render_document
-
+    """One render job per document (call only after the rows are committed). The job is named
+    by its path: services sit below jobs and do not import them."""
     queue = redis_ext.queue("default")
     for document_id in ids:
-        queue.enqueue_call(render_document, args=(document_id,), timeout=JOB_TIMEOUT, result_ttl=0,
+        queue.enqueue_call(RENDER_JOB, args=(document_id,), timeout=JOB_TIMEOUT, result_ttl=0,
                            failure_ttl=7 * 86400, description=f"render document #{document_id}")
 
 

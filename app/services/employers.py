@@ -204,7 +204,7 @@ def _check_evidence_room(employer_id: int, incoming: int) -> None:
 def _record_evidence(actor: Actor, stored: list[uploads.StoredFile]) -> Employer:
     employer = VERIFICATION.load(actor, actor.employer_id, lock=True)
     _check_evidence_room(employer.id, len(stored))
-    for kind, item in zip((EvidenceKind.LICENCE, EvidenceKind.AUTHORISATION), stored):
+    for kind, item in zip((EvidenceKind.LICENCE, EvidenceKind.AUTHORISATION), stored, strict=False):
         db.session.add(EmployerEvidence(
             employer_id=employer.id, kind=kind, storage_key=item.storage_key,
             content_type=item.content_type, size=item.size, sha256=item.sha256,

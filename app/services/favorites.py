@@ -237,7 +237,7 @@ def template_bytes() -> bytes:
     sheet = book.active
     sheet.title = "学生名单"
     sheet.append(HEADERS)
-    for cell, width in zip(sheet[1], (12, 10, 12, 24)):
+    for cell, width in zip(sheet[1], (12, 10, 12, 24), strict=False):
         cell.font = Font(bold=True)
         column = sheet.column_dimensions[cell.column_letter]
         column.width = width

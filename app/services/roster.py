@@ -446,7 +446,7 @@ def roster_template_bytes() -> bytes:
     sheet.append(["2022010001", "张三", "男", example_id, "计算机学院", "软件工程", "软件2201",
                   2026, "本科", "非定向", "13800138000", "zhangsan@example.edu.cn",
                   "北京市海淀区学院路1号", "已审核", "是", ""])
-    for cell, (name, width, _) in zip(sheet[1], _COLUMNS):
+    for cell, (name, width, _) in zip(sheet[1], _COLUMNS, strict=False):
         cell.font = Font(bold=True)
         sheet.column_dimensions[cell.column_letter].width = width
         if name in ("学号", "身份证号", "手机号"):  # text, so Excel keeps all 18 digits of an ID
@@ -461,7 +461,7 @@ def roster_template_bytes() -> bytes:
     notes.append(("", "", "表头请勿修改；数据从第2行开始；任一行有误时整份花名册都不会导入。"))
     for cell in notes[1]:
         cell.font = Font(bold=True)
-    for letter, width in zip("ABC", (12, 10, 70)):
+    for letter, width in zip("ABC", (12, 10, 70), strict=False):
         notes.column_dimensions[letter].width = width
 
     out = io.BytesIO()

@@ -173,7 +173,7 @@ def reachable_ids(employer_id: int, student_ids: Iterable[int]) -> set[int]:
     pipe = redis_ext.client.pipeline()
     for student_id in rest:
         pipe.sismember(_found_key(employer_id), str(student_id))
-    return favourites | {i for i, found in zip(rest, pipe.execute()) if found}
+    return favourites | {i for i, found in zip(rest, pipe.execute(), strict=True) if found}
 
 
 def search_students(actor: Actor, key: StudentKey) -> list[dict[str, Any]]:

@@ -96,13 +96,7 @@ class SmsUnavailable(Unavailable):
 
 
 def check_config(app: Flask) -> None:
-    """Fill SMS defaults; production must configure a real provider."""
-    app.config.setdefault("SMS_BACKEND", "console")
-    app.config.setdefault("SMS_HTTP_URL", "")
-    app.config.setdefault("SMS_HTTP_API_KEY", "")
-    app.config.setdefault("SMS_HTTP_TIMEOUT", 3.0)
-    app.config.setdefault("SMS_SIGN", "网签")
-    app.config.setdefault("SMS_IP_HOURLY_LIMIT", 20)
+    """Production must configure a real provider (the defaults are in app.config.DEFAULTS)."""
     backend = app.config["SMS_BACKEND"]
     if backend not in ("console", "http"):
         raise RuntimeError('SMS_BACKEND must be "console" or "http"')

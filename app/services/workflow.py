@@ -93,12 +93,12 @@ class Runner(ABC):
     def two_levels(self, subject: Any) -> bool:
         return False
 
-    def enter(self, subject: Any, row: Transition, before: str, target: str, now: datetime,
-              reason: str | None) -> None:
+    def enter(self, subject: Any, row: Transition, before: str, target: str, now: datetime,  # noqa: B027
+              reason: str | None) -> None:  # an optional hook: a no-op unless a flow overrides it
         """Set the fields that depend on the state (the CHECK constraints tie them together)."""
 
     def flow_subject(self, subject: Any) -> tuple[str, int]:
         return self.workflow.subject, subject.id
 
-    def emit(self, subject: Any, row: Transition, occurrence: int, reason: str | None) -> None:
+    def emit(self, subject: Any, row: Transition, occurrence: int, reason: str | None) -> None:  # noqa: B027
         """Tell whoever waits on this step (inbox + outbox, same transaction)."""

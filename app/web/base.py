@@ -16,9 +16,9 @@ from flask import Blueprint, Response, flash, g, make_response, redirect, render
 from jinja2_fragments.flask import render_block
 from redis.exceptions import RedisError
 
-from app.api.errors import STATUS_OF_KIND
 from app.domain.actors import Actor
 from app.domain.errors import DomainError, Forbidden
+from app.http import STATUS_OF_KIND
 from app.models import Account
 from app.web.login import ROLE_LABELS, safe_next, web_account  # noqa: F401  (safe_next re-exported)
 

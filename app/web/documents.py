@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 
-from app.api.conventions import attachment
-from app.api.errors import STATUS_OF_KIND
 from app.domain.actors import Actor
 from app.domain.errors import DomainError
+from app.http import STATUS_OF_KIND, attachment
 from app.services import documents
 from app.web.login import web_account
 

@@ -11,8 +11,8 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import InternalServerError
 
-from app.api.errors import retry_after, unavailable_response
 from app.extensions import ServiceUnavailable, unavailable
+from app.http import retry_after, unavailable_response
 
 
 def init_app(app: Flask) -> None:

@@ -26,9 +26,9 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from app.api.errors import STATUS_OF_KIND, error_response
 from app.domain.errors import DomainError, InvalidInput, NotFound
 from app.extensions import db, redis_ext
+from app.http import STATUS_OF_KIND, error_response
 from app.models import Account, Role
 from app.services import binding, qrlogin, ratelimit, sms
 from wechat.clock import epoch_now
@@ -51,17 +51,17 @@ def init_app(app: Flask) -> None:
     from wechat import hooks
     from wechat import qrlogin as phone
 
-    secure = bool(app.config.setdefault("SESSION_SECURE", app.config["ENV"] == "production"))
+    secure = app.config["SESSION_SECURE"]
+    if secure is None:
+        secure = app.config["SESSION_SECURE"] = app.config["ENV"] == "production"
     app.config.update(SESSION_COOKIE_NAME="__Host-wq" if secure else "wq",
                       SESSION_COOKIE_SECURE=secure, SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_PATH="/",
                       PERMANENT_SESSION_LIFETIME=timedelta(seconds=ABSOLUTE_SECONDS))
-    app.config.setdefault("QR_LOGIN_VIA", "local")
     sms.check_config(app)
     csrf.init_app(app)
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # _csrf_guard below checks, minus the JSON API
     csrf.exempt(phone.qr_decide)  # guarded by its per-ticket nonce
-    app.before_request(_forget_previous_request)
     app.before_request(_csrf_guard)
     app.before_request(_web_session_guard)
     app.register_error_handler(CSRFError, _csrf_failed)
@@ -71,12 +71,6 @@ def init_app(app: Flask) -> None:
     from app.services.binding import link_follower
 
     hooks.on_follow(link_follower)
-
-
-def _forget_previous_request() -> None:
-    """g outlives a request when an app context is already pushed (tests, CLI): start clean."""
-    for key in ("csrf_token", "csrf_valid", "web_account_id", "web_session_ended"):
-        g.pop(key, None)
 
 
 def _csrf_guard() -> None:
@@ -109,8 +103,7 @@ def start_web_session(account: Account, via: str) -> None:
     session.permanent = True
     session["sid"] = sid
     g.web_account_id = account.id
-    binding.audit("web_login", account.id, None, request.remote_addr, via=via)
-    db.session.commit()
+    binding.record("web_login", account.id, None, request.remote_addr, via=via)
 
 
 def end_web_session() -> None:

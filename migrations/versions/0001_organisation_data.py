@@ -1,7 +1,7 @@
 """organisation data
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 12:53:10.111736
 
 """

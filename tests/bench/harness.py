@@ -56,7 +56,7 @@ def app_env(database_url: str = DATABASE_URL, **extra: str) -> dict[str, str]:
     """The environment of every process of the deployment (config by WQ_* variables)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("WQ_")}
     env.update({
-        "FLASK_APP": "wsgi.py", "PYTHONUNBUFFERED": "1", "WQ_ENV": "development",
+        "FLASK_APP": "devapp.py", "PYTHONUNBUFFERED": "1", "WQ_ENV": "development",
         "WQ_DATABASE_URL": database_url, "WQ_REDIS_URL": REDIS_URL, "WQ_JOBS_INLINE": "false",
         "WQ_SECRET_KEY": "bench-secret", "WQ_PII_KEYS": f'["{PII_KEY}"]',
         "WQ_PII_HASH_KEY": "bench-hash-key", "WQ_LOG_LEVEL": "WARNING", "WQ_WECHAT__EMULATOR": "true",
@@ -113,7 +113,7 @@ class Deployment:
     def gunicorn(self, name: str, port: int, env: dict[str, str], args: list[str] | None = None) -> Proc:
         return self.start(name, [str(VENV_BIN / "gunicorn"), *(args or GUNICORN_ARGS),
                                  "-b", f"127.0.0.1:{port}", "--access-logfile",
-                                 str(LOGS / f"{name}-access.log"), "wsgi:app"], env)
+                                 str(LOGS / f"{name}-access.log"), "devapp:create_app()"], env)
 
     def workers(self, count: int, env: dict[str, str], queues: Iterable[str] = ("notifications",),
                 burst: bool = True) -> list[Proc]:

@@ -10,4 +10,12 @@ from wechat.emulator import feeds, messages  # noqa: F401
 from wechat.emulator.core import bp, calls  # noqa: F401
 from wechat.emulator.messages import sent_messages  # noqa: F401
 
-__all__ = ["bp", "calls", "sent_messages"]
+__all__ = ["bp", "calls", "mount", "sent_messages"]
+
+
+def mount(app) -> None:
+    """Serve the emulator under /_emulator (development and tests only; see devapp.py)."""
+    from wechat import csrf_exempt
+
+    app.register_blueprint(bp)
+    csrf_exempt(app, bp)
