@@ -97,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
     from app.web import documents as web_documents
     from app.web import errors as web_errors
     from app.web import login as web_login
+    from app.web import qr_phone as web_qr_phone
     from app.web import security
     from app.web import verify as web_verify
     from app.web.health import bp as health_bp
@@ -105,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
     web_errors.init_app(app)
     app.register_blueprint(health_bp)
     web_login.init_app(app)  # CSRF before wechat.init_app, which exempts its blueprints from it
+    web_qr_phone.init_app(app)
     web.init_app(app)  # the desktop pages
     api.init_app(app)
     app.register_blueprint(web_verify.bp)  # public: the QR code of every e-agreement opens it

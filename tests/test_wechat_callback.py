@@ -163,13 +163,14 @@ def test_malformed_bodies_are_400(emu, emu_app, body):
     assert response.status_code in (400, 403)
 
 
-def test_follow_changes_reach_follow_handlers_through_the_queue(emu):
-    """Are (un)follows handed to registered follow handlers (an RQ job; inline in tests)?"""
+def test_follow_changes_reach_follow_handlers(emu):
+    """Are (un)follows handed to every registered follow handler, with the event's time?"""
     from wechat import hooks
 
     seen: list[tuple[str, str, bool]] = []
 
-    def record(appid: str, openid: str, follows: bool) -> None:
+    def record(appid: str, openid: str, follows: bool, at) -> None:
+        assert at is not None
         seen.append((appid, openid, follows))
 
     hooks.on_follow(record)

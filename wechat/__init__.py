@@ -1,4 +1,5 @@
-"""Everything WeChat: clients, mini-program login, OAuth, QR login, messages, callback, emulator.
+"""WeChat's side: clients, mini-program log-in, messages, callback parsing and its hooks,
+the emulator. What the platform stores or shows lives in app (the QR pages: app.web.qr_phone).
 
 The emulator is mounted only by the development entry point (devapp.py), never by the app
 factory, so production code does not import it (an import-linter contract).

@@ -2,16 +2,14 @@
 
 GET answers WeChat's URL check. POST checks the signature and timestamp window, decrypts
 (safe mode), refuses DTDs, parses, drops retries already handled, and answers within WeChat's
-5 s budget: follow state is stored inline (one row), scans go to the registered hook, and
-follow-up work is enqueued on RQ.
+5 s budget: (un)follows and scans go to the handlers the app registered in wechat.hooks (which
+store the follow state and enqueue anything slow); this module stores nothing itself.
 """
 from __future__ import annotations
 
 import logging
 
 from flask import Blueprint, Response, current_app, request
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
@@ -19,9 +17,8 @@ from wechatpy.messages import BaseMessage
 from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
 
-from app.extensions import db, redis_ext
-from app.models.wechat import WechatApp, WechatIdentity
 from wechat import hooks
+from wechat.clients import shared_redis
 from wechat.clock import epoch_now, from_epoch
 
 log = logging.getLogger(__name__)
@@ -104,13 +101,13 @@ def receive():
         raise Refused(400, "message lacks FromUserName, CreateTime or a valid MsgId")
 
     key = _dedupe_key(message)
-    if not redis_ext.client.set(key, "1", nx=True, ex=DEDUPE_SECONDS):
+    if not shared_redis().set(key, "1", nx=True, ex=DEDUPE_SECONDS):
         log.info("wechat callback retry dropped: %s", key)
         return _success()
     try:
         reply = handle_message(message)
     except Exception:
-        redis_ext.client.delete(key)  # let WeChat's retry try again
+        shared_redis().delete(key)  # let WeChat's retry try again
         raise
     if reply is None:
         return _success()
@@ -169,41 +166,11 @@ def handle_message(message: BaseMessage) -> str | None:
     if message.type == "event":
         event = message.event
         if event in ("subscribe", "subscribe_scan", "unsubscribe"):
-            set_follow(message.source, event != "unsubscribe", from_epoch(message.time))
+            hooks.dispatch_follow(_official()["APPID"], message.source, event != "unsubscribe",
+                                  from_epoch(message.time))
         if event in ("subscribe_scan", "scan") and message.scene_id:
             return hooks.dispatch_scan(str(message.scene_id), message.source)
         return None
     if message.type == "text":
         return HELP_TEXT
     return None
-
-
-def set_follow(openid: str, follows: bool, at) -> None:
-    """Record (un)following for the official account; the newest event wins. Commits."""
-    appid = _official()["APPID"]
-    for attempt in (1, 2):
-        identity = db.session.scalar(select(WechatIdentity).where(
-            WechatIdentity.appid == appid, WechatIdentity.openid == openid))
-        if identity is None:
-            identity = WechatIdentity(app=WechatApp.OFFICIAL, appid=appid, openid=openid)
-            db.session.add(identity)
-        latest = max((t for t in (identity.followed_at, identity.unfollowed_at) if t), default=None)
-        if latest is not None and at < latest:
-            log.info("stale %s event for %s ignored", "subscribe" if follows else "unsubscribe",
-                     openid)
-            db.session.rollback()
-            return
-        identity.follows = follows
-        if follows:
-            identity.followed_at = at
-        else:
-            identity.unfollowed_at = at
-        try:
-            db.session.commit()
-            break
-        except IntegrityError:  # created concurrently by another event for the same openid
-            db.session.rollback()
-            if attempt == 2:
-                raise
-    if hooks.has_follow_handlers():
-        redis_ext.queue("default").enqueue("wechat.hooks.dispatch_follow", appid, openid, follows)

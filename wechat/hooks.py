@@ -3,18 +3,20 @@
 - ``on_scan(handler)``: a parametric QR code with scene ``scene`` was scanned by ``openid``
   (SCAN, or subscribe through the code). Called inline in the callback request, which must
   answer WeChat within 5 s: handlers do quick Redis/DB work and enqueue anything heavier.
-- ``on_follow(handler)``: ``(appid, openid, follows)`` after a subscribe/unsubscribe has been
-  stored. Run through the RQ "default" queue (a job), so handlers may be slow.
+- ``on_follow(handler)``: ``(appid, openid, follows, at)`` for a subscribe or unsubscribe
+  (``at``: the event's naive-UTC time). Called inline too: the app's handler stores the follow
+  state and enqueues the slow part.
 """
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
 log = logging.getLogger(__name__)
 
 ScanHandler = Callable[[str, str], None]
-FollowHandler = Callable[[str, str, bool], None]
+FollowHandler = Callable[[str, str, bool, datetime], None]
 
 _scan_handlers: list[ScanHandler] = []
 _follow_handlers: list[FollowHandler] = []
@@ -28,7 +30,7 @@ def on_scan(handler: ScanHandler) -> ScanHandler:
 
 
 def on_follow(handler: FollowHandler) -> FollowHandler:
-    """Register ``handler(appid, openid, follows)``; usable as a decorator."""
+    """Register ``handler(appid, openid, follows, at)``; usable as a decorator."""
     if handler not in _follow_handlers:
         _follow_handlers.append(handler)
     return handler
@@ -39,10 +41,6 @@ def remove(handler: Callable) -> None:
     for registry in (_scan_handlers, _follow_handlers):
         if handler in registry:
             registry.remove(handler)
-
-
-def has_follow_handlers() -> bool:
-    return bool(_follow_handlers)
 
 
 def dispatch_scan(scene: str, openid: str) -> str | None:
@@ -59,7 +57,9 @@ def dispatch_scan(scene: str, openid: str) -> str | None:
     return reply
 
 
-def dispatch_follow(appid: str, openid: str, follows: bool) -> None:
-    """The RQ job body (wechat.hooks.dispatch_follow): call every follow handler."""
+def dispatch_follow(appid: str, openid: str, follows: bool, at: datetime) -> None:
+    """Call every follow handler (inline, in the callback request)."""
+    if not _follow_handlers:
+        log.info("follow event of %s ignored: no follow handler registered", openid)
     for handler in list(_follow_handlers):
-        handler(appid, openid, follows)
+        handler(appid, openid, follows, at)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -345,12 +345,44 @@ def _unbind(account_id: int, ip: str | None) -> list[int]:
 
 
 
-def link_follower(appid: str, openid: str, follows: bool) -> None:
+LINK_FOLLOWER_JOB = "app.services.binding.link_follower"
+
+
+def record_follow(appid: str, openid: str, follows: bool, at: datetime) -> None:
+    """(Un)following of the official account, from the callback; the newest event wins. Commits,
+    then a new follower's unionid is looked up by a job (link_follower)."""
+    for attempt in (1, 2):
+        identity = db.session.scalar(select(WechatIdentity).where(
+            WechatIdentity.appid == appid, WechatIdentity.openid == openid))
+        if identity is None:
+            identity = WechatIdentity(app=WechatApp.OFFICIAL, appid=appid, openid=openid)
+            db.session.add(identity)
+        latest = max((t for t in (identity.followed_at, identity.unfollowed_at) if t), default=None)
+        if latest is not None and at < latest:
+            log.info("stale %s event for %s ignored", "subscribe" if follows else "unsubscribe",
+                     openid)
+            db.session.rollback()
+            return
+        identity.follows = follows
+        if follows:
+            identity.followed_at = at
+        else:
+            identity.unfollowed_at = at
+        try:
+            db.session.commit()
+            break
+        except IntegrityError:  # created concurrently by another event for the same openid
+            db.session.rollback()
+            if attempt == 2:
+                raise
+    if follows:
+        redis_ext.queue("default").enqueue(LINK_FOLLOWER_JOB, appid, openid)
+
+
+def link_follower(appid: str, openid: str) -> None:
     """A new follower of the official account (an RQ job after the callback): learn its unionid
     from user/info, so that a person already bound in the mini-program is the same account and
     template messages reach them."""
-    if not follows:
-        return
     from wechat.clients import official_client
 
     try:

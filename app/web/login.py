@@ -46,10 +46,8 @@ ROLE_LABELS = {"student": "毕业生", "employer_user": "单位用户", "college
 
 
 def init_app(app: Flask) -> None:
-    """Cookie settings, CSRF, the web-session hook, the log-in pages and the phone-side pages.
-    Call before wechat.init_app, which exempts its blueprints from CSRF when CSRF is present."""
-    from wechat import hooks
-    from wechat import qrlogin as phone
+    """Cookie settings, CSRF, the web-session hook and the log-in pages (the phone side of the QR
+    log-in is app.web.qr_phone). Call before wechat.init_app, which exempts its blueprints from CSRF when CSRF is present."""
 
     secure = app.config["SESSION_SECURE"]
     if secure is None:
@@ -61,16 +59,10 @@ def init_app(app: Flask) -> None:
     sms.check_config(app)
     csrf.init_app(app)
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # _csrf_guard below checks, minus the JSON API
-    csrf.exempt(phone.qr_decide)  # guarded by its per-ticket nonce
     app.before_request(_csrf_guard)
     app.before_request(_web_session_guard)
     app.register_error_handler(CSRFError, _csrf_failed)
     app.register_blueprint(bp)
-    app.register_blueprint(phone.bp)
-    hooks.on_scan(phone.on_login_scan)
-    from app.services.binding import link_follower
-
-    hooks.on_follow(link_follower)
 
 
 def _csrf_guard() -> None:

@@ -16,7 +16,7 @@ import re
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
 from wechatpy.exceptions import WeChatClientException
 
 from app.domain.errors import Conflict, DomainError, RateLimited
@@ -24,6 +24,9 @@ from app.extensions import db, redis_ext
 from app.models import Account
 from app.models.wechat import WechatApp, WechatIdentity
 from app.services import binding, qrlogin, ratelimit
+from app.services.binding import record_follow
+from app.web.login import csrf, start_web_session
+from wechat import hooks
 from wechat.clients import official_oauth
 
 log = logging.getLogger(__name__)
@@ -100,8 +103,6 @@ def oauth_callback():
     account = _bound_account(identity)
     if account is None:
         return _page("尚未绑定", UNBOUND_TEXT, 403)
-    from app.web.login import start_web_session
-
     start_web_session(account, via="oauth")
     return redirect(record["next"])
 
@@ -176,3 +177,11 @@ def on_login_scan(scene: str, openid: str) -> str | None:
         return None
     link = url_for("wechat_login.qr_page", ticket=ticket_id, _external=True)
     return f"你正在登录网签电脑端，请点击确认：{link}"
+
+
+def init_app(app: Flask) -> None:
+    """The phone-side pages, and the callback's scan and follow handlers. After web.login's."""
+    csrf.exempt(qr_decide)  # guarded by its per-ticket nonce
+    app.register_blueprint(bp)
+    hooks.on_scan(on_login_scan)
+    hooks.on_follow(record_follow)
