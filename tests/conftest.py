@@ -251,7 +251,7 @@ def world(db_session) -> World:
 
 
 @pytest.fixture
-def empty_favourites(world, db_session):
+def empty_favorites(world, db_session):
     """For tests that build the 签约发送列表 themselves (the world fixture fills it)."""
     from sqlalchemy import delete
 

@@ -18,7 +18,7 @@ from tests.api_helpers import ApiClient
 from tests.factories import StudentFactory, valid_credit_code
 
 
-pytestmark = pytest.mark.usefixtures("empty_favourites")
+pytestmark = pytest.mark.usefixtures("empty_favorites")
 
 
 @pytest.fixture(autouse=True)
@@ -219,9 +219,9 @@ def test_search_is_rate_limited_per_employer(world, client):
         assert hr.get(query).status_code == 200
 
 
-# --- favourites ---------------------------------------------------------------------------
+# --- favorites ---------------------------------------------------------------------------
 
-def test_favourites_add_list_remove(world, client):
+def test_favorites_add_list_remove(world, client):
     """Can an HR add a searched student once, see it with a colleague, and remove it again?"""
     hr, hr2, other = (ApiClient(client, a) for a in (world.hr, world.hr2, world.other_hr))
     s = world.student
@@ -246,7 +246,7 @@ def test_favourites_add_list_remove(world, client):
     assert hr.get("/employer/favorites").get_json()["items"] == []
 
 
-def test_favourites_page_with_a_cursor(world, client):
+def test_favorites_page_with_a_cursor(world, client):
     hr = ApiClient(client, world.hr)
     students = [world.student, world.student2, world.other_college_student]
     for s in students:
@@ -334,6 +334,6 @@ def test_employer_pages_are_for_employer_users_only(world, client, path):
     assert client.get(f"/api/v1{path}").status_code == 401
 
 
-def test_unverified_employer_has_no_favourites(client, pending_hr):
+def test_unverified_employer_has_no_favorites(client, pending_hr):
     answer = ApiClient(client, pending_hr).get("/employer/favorites")
     assert answer.status_code == 403 and answer.get_json()["error"]["code"] == "EMPLOYER_NOT_VERIFIED"

@@ -89,7 +89,7 @@ def test_a_cursor_beyond_bigint_is_400(live_app, world_live):
 
 
 @pytest.mark.committing
-def test_the_favourites_template_downloads_under_a_real_server(live_app, world_live):
+def test_the_favorites_template_downloads_under_a_real_server(live_app, world_live):
     """Does the template come through a real server, named 收藏夹批量导入模板.xlsx the RFC 5987 way
     (a raw Chinese header value made the server fail every time)?"""
     response = Http(live_app, world_live.hr).get("/api/v1/employer/favorites/template.xlsx")

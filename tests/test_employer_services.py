@@ -1,4 +1,4 @@
-"""Employer registration, verification evidence and decisions, exact search and favourites import,
+"""Employer registration, verification evidence and decisions, exact search and favorites import,
 called as the services (the HTTP side is in test_api_employer_account.py)."""
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from app.services.favorites import import_favorites
 from tests.factories import EmployerFactory, StudentFactory, valid_credit_code
 
 
-pytestmark = pytest.mark.usefixtures("empty_favourites")
+pytestmark = pytest.mark.usefixtures("empty_favorites")
 
 
 @pytest.fixture(autouse=True)
@@ -246,7 +246,7 @@ def test_unverified_employer_cannot_search(world):
     assert caught.value.code == "EMPLOYER_NOT_VERIFIED"
 
 
-# --- favourites import ----------------------------------------------------------------------
+# --- favorites import ----------------------------------------------------------------------
 
 def xlsx(rows, header=("学校代码", "毕业年度", "姓名", "手机号或身份证号")) -> bytes:
     from openpyxl import Workbook

@@ -63,7 +63,7 @@ def test_the_export_filter_spends_from_the_same_budget(world, client):
 
 
 def test_search_filter_and_import_rows_share_one_daily_cap(app, world, client, monkeypatch,
-                                                            empty_favourites):
+                                                            empty_favorites):
     """With a daily cap of 6 lookups, do two searches, a list filter, an export filter and the
     rows of an import all spend from it — by any user of the employer — and is an import with
     more rows than are left refused before anything is looked up?"""
@@ -95,7 +95,7 @@ def test_search_filter_and_import_rows_share_one_daily_cap(app, world, client, m
 
 
 def test_an_import_row_that_finds_nobody_reads_like_one_the_employer_may_not_add(world, client,
-                                                                                 empty_favourites):
+                                                                                 empty_favorites):
     """Does a row for a student the employer may not add (定向) answer exactly like a row for
     nobody at all, so the import cannot tell "exists" from "does not"?"""
     directed = StudentFactory(major=world.major, training_mode=TrainingMode.DIRECTED)

@@ -236,7 +236,7 @@ def test_sweep_job_expires_in_bounded_batches(world, db_session):
         assert expire_invitations() == 0
 
 
-def test_only_favourites_or_searched_students_can_be_invited(world, db_session):
+def test_only_favorites_or_searched_students_can_be_invited(world, db_session):
     """Can an employer invite a student id it never found? (no, and it learns nothing about it)"""
     from app.services.search import remember_found
     from tests.factories import StudentFactory

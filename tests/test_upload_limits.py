@@ -54,7 +54,7 @@ def test_evidence_files_are_capped_per_employer(pending_hr, client, monkeypatch)
 
 
 def test_uploads_are_limited_per_ip(app, pending_hr, world, client, monkeypatch):
-    """Are files from one address limited, whatever the route (evidence, favourites import)?"""
+    """Are files from one address limited, whatever the route (evidence, favorites import)?"""
     monkeypatch.setitem(app.config, "UPLOADS_PER_IP_HOUR", 2)
     api = ApiClient(client, pending_hr)
     assert send_files(api, licence=(png(), "l.png"), authorisation=(png(), "a.png")).status_code == 200

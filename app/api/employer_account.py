@@ -1,4 +1,4 @@
-"""Employer account endpoints: registration, verification evidence, search, favourites, 户档信息."""
+"""Employer account endpoints: registration, verification evidence, search, favorites, 户档信息."""
 from __future__ import annotations
 
 from typing import Any, Optional

@@ -1,4 +1,4 @@
-"""Online signing: archive profile 户档信息, favourites, invitations and their revisions,
+"""Online signing: archive profile 户档信息, favorites, invitations and their revisions,
 the one-destination lock and agreement-number counters (SPEC §3, §4)."""
 from __future__ import annotations
 

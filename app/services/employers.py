@@ -163,7 +163,7 @@ def employer_of(actor: Actor) -> Employer:
 
 
 def verified_employer(actor: Actor) -> Employer:
-    """The actor's employer, if verified: searching students and favourites need it."""
+    """The actor's employer, if verified: searching students and favorites need it."""
     employer = employer_of(actor)
     if not employer.is_verified:
         raise Forbidden("EMPLOYER_NOT_VERIFIED", "单位认证尚未通过，暂不能搜索或收藏学生")

@@ -56,7 +56,7 @@ class ImportReport:
 
 
 def favorites_query(actor: Actor, cohort: int | None = None) -> Select:
-    """The employer's favourites with their students loaded (the caller pages it by Favorite.id)."""
+    """The employer's favorites with their students loaded (the caller pages it by Favorite.id)."""
     employer = verified_employer(actor)
     stmt = select(Favorite).where(Favorite.employer_id == employer.id).options(
         joinedload(Favorite.student).options(selectinload(Student.school),
@@ -74,7 +74,7 @@ def favorite_item(favorite: Favorite) -> dict:
 
 
 def _insert(employer_id: int, student_ids: list[int], actor: Actor) -> int:
-    """Add favourites; a row another user added meanwhile is simply already there."""
+    """Add favorites; a row another user added meanwhile is simply already there."""
     try:
         with db.session.begin_nested():
             db.session.add_all([Favorite(employer_id=employer_id, student_id=sid,
@@ -100,7 +100,7 @@ def _existing(employer_id: int, student_id: int) -> Favorite | None:
 
 @transactional
 def add_favorite(actor: Actor, student_id: int) -> tuple[Favorite, bool]:
-    """Add a student found by search; (favourite, created). Adding it again changes nothing."""
+    """Add a student found by search; (favorite, created). Adding it again changes nothing."""
     employer = verified_employer(actor)
     if (favorite := _existing(employer.id, student_id)) is not None:
         return favorite, False

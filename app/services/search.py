@@ -4,7 +4,7 @@ Searching is an enumeration risk: a student who exists but may not be invited (�
 info not approved, signing closed, record invalid) is indistinguishable from one who does not
 exist — both give an empty list. Every lookup by ID number or phone spends from one budget per
 employer (``spend_lookups``), and the students an employer found are remembered so that
-favourites can only be added for them.
+favorites can only be added for them.
 """
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def spend_lookups(employer_id: int, keys: int = 1) -> None:
     """Spend from the employer's budget for looking students up by ID number or phone.
 
     Every such lookup — the search, the ``id_number`` filter of the invitation list and of its
-    export, each row of a favourites import — spends here: the request counts once against
+    export, each row of a favorites import — spends here: the request counts once against
     SEARCHES_PER_MINUTE (shared by all the employer's users) and each ID number or phone looked
     up counts against the daily cap. RateLimited (429) when either is used up, before anything
     is looked up, so a refused request learns nothing.
@@ -63,7 +63,7 @@ def spend_lookups(employer_id: int, keys: int = 1) -> None:
 
 
 def searchable() -> ColumnElement[bool]:
-    """The students an employer may find, favourite and invite."""
+    """The students an employer may find, favorite and invite."""
     return and_(Student.source_status == SourceStatus.APPROVED, Student.signing_open.is_(True),
                 Student.training_mode != TrainingMode.DIRECTED,
                 Student.record_status == RecordStatus.ACTIVE)
@@ -121,7 +121,7 @@ def find_students(keys: Iterable[StudentKey]) -> dict[StudentKey, Student]:
     return result
 
 
-def favourite_ids(employer_id: int, student_ids: Iterable[int]) -> set[int]:
+def favorite_ids(employer_id: int, student_ids: Iterable[int]) -> set[int]:
     ids = list(set(student_ids))
     if not ids:
         return set()
@@ -162,27 +162,27 @@ def was_found(employer_id: int, student_id: int) -> bool:
 
 
 def reachable_ids(employer_id: int, student_ids: Iterable[int]) -> set[int]:
-    """The students this employer may invite or preview: in its favourites, or found by its own
+    """The students this employer may invite or preview: in its favorites, or found by its own
     exact search within the day. Anything else is refused alike, existing or not, so student ids
     cannot be walked to collect names."""
     ids = set(student_ids)
-    favourites = favourite_ids(employer_id, ids)
-    rest = sorted(ids - favourites)
+    favorites = favorite_ids(employer_id, ids)
+    rest = sorted(ids - favorites)
     if not rest:
-        return favourites
+        return favorites
     pipe = redis_ext.client.pipeline()
     for student_id in rest:
         pipe.sismember(_found_key(employer_id), str(student_id))
-    return favourites | {i for i, found in zip(rest, pipe.execute(), strict=True) if found}
+    return favorites | {i for i, found in zip(rest, pipe.execute(), strict=True) if found}
 
 
 def search_students(actor: Actor, key: StudentKey) -> list[dict[str, Any]]:
-    """The matching student's masked card (a list of zero or one), with its favourite mark."""
+    """The matching student's masked card (a list of zero or one), with its favorite mark."""
     employer = verified_employer(actor)
     if identity_hash(key.phone_or_id) is None:  # a format error reveals nothing about anyone
         raise InvalidInput("VALIDATION_FAILED", PHONE_OR_ID_HINT, {"phone_or_id": PHONE_OR_ID_HINT})
     spend_lookups(employer.id)
     found = list(find_students([key]).values())
     remember_found(employer.id, [s.id for s in found])
-    favourites = favourite_ids(employer.id, [s.id for s in found])
-    return [student_card(s, s.id in favourites) for s in found]
+    favorites = favorite_ids(employer.id, [s.id for s in found])
+    return [student_card(s, s.id in favorites) for s in found]

@@ -9,7 +9,7 @@ function getHome(query = {}) {
   return request({ path: '/employer/home', query })
 }
 
-// -- students and favourites (收藏夹 / 签约发送列表) --
+// -- students and favorites (收藏夹 / 签约发送列表) --
 
 // All four exact: the school's 5-digit code, the cohort, the name, the phone or ID number.
 function searchStudents({ school_code, cohort, name, phone_or_id }) {

@@ -78,7 +78,7 @@ describe('签约发起: search', () => {
   })
 })
 
-describe('签约发送列表 (favourites)', () => {
+describe('签约发送列表 (favorites)', () => {
   test('lists the students; only signable ones can be picked; 发送签约邀请 opens the letter for the picked', async () => {
     const { page, wx } = await open('pages/employer/favorites/index', {}, { 'GET /employer/favorites': { body: fixture('employer_favorites') } })
     expect(page.querySelectorAll('.favorite')).toHaveLength(3)

@@ -194,13 +194,13 @@ def _count_in(condition: str, ids: list[int]) -> int:
 
 
 def _invitable_pairs(employer_ids: list[int], per_employer: int) -> list[tuple[int, int]]:
-    """(employer, student) pairs with no open letter, put in the employer's favourites."""
+    """(employer, student) pairs with no open letter, put in the employer's favorites."""
     students = [r[0] for r in _rows(
         "SELECT id FROM students WHERE source_status = 'approved' AND training_mode <> 'directed'"
         " AND signing_open = 1 AND record_status = 'active'")]
     open_pairs = {r[0] for r in _rows("SELECT open_pair FROM invitations WHERE open_pair IS NOT NULL"
                                       f" AND employer_id IN ({','.join(map(str, employer_ids))})")}
-    favourites = {(e, s) for e, s in _rows(
+    favorites = {(e, s) for e, s in _rows(
         f"SELECT employer_id, student_id FROM favorites WHERE employer_id IN ({','.join(map(str, employer_ids))})")}
     pairs = []
     for employer_id in employer_ids:
@@ -208,7 +208,7 @@ def _invitable_pairs(employer_ids: list[int], per_employer: int) -> list[tuple[i
                       if f"{employer_id}:{s}" not in open_pairs]
         pairs += [(employer_id, s) for s in candidates[:per_employer]]
     fresh = [{"employer_id": e, "student_id": s, "created_at": utcnow()} for e, s in pairs
-             if (e, s) not in favourites]
+             if (e, s) not in favorites]
     from app.models import Favorite
 
     for start in range(0, len(fresh), 5000):

@@ -62,7 +62,7 @@ Page({
       .then(() => this.setData({ loading: false }))
   },
 
-  // The names of the picked favourites (the send list holds at most a few pages).
+  // The names of the picked favorites (the send list holds at most a few pages).
   loadRecipients() {
     return employer.listFavorites({ limit: 100 }).then(page => {
       const picked = page.items.filter(f => this.studentIds.includes(f.student_id))
