@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from openpyxl import Workbook
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, select
 
 from app.clock import CHINA, to_china, utcnow
 from app.domain import workbench
@@ -15,8 +15,7 @@ from app.domain.signing import is_overdue
 from app.domain.actors import Actor
 from app.domain.identity import normalize_id_number
 from app.extensions import db
-from app.models import (College, Invitation, InvitationRevision, Major, Party, School, Student,
-                        Termination, TerminationState)
+from app.models import (College, Invitation, InvitationRevision, Major, School, Student)
 from app.pii import lookup_hash, mask_id_number
 from app.services import xlsx
 from app.services.search import spend_lookups
@@ -73,25 +72,6 @@ def _query(actor: Actor, f: EmployerFilter, now: datetime | None = None) -> Sele
     if f.date_to:
         query = query.where(Invitation.created_at < _china_day_start(f.date_to + timedelta(days=1)))
     return query
-
-
-def group_counts(actor: Actor, cohort: int | None) -> dict[str, int]:
-    """One grouped query: how many agreements sit in each status group."""
-    now = utcnow()
-    label = case(*[(workbench.group_condition(g, Invitation, now), g) for g in workbench.GROUPS],
-                 else_="other")
-    query = select(label, func.count()).where(Invitation.employer_id == actor.employer_id)
-    if cohort:
-        query = query.where(Invitation.cohort == cohort)
-    counts = dict(db.session.execute(query.group_by(label)).all())
-    return {group: counts.get(group, 0) for group in workbench.GROUPS}
-
-
-def waiting_terminations(actor: Actor, limit: int = 20) -> list[Termination]:
-    """Students' termination requests waiting for this employer's answer."""
-    return list(db.session.scalars(select(Termination).where(
-        Termination.employer_id == actor.employer_id, Termination.initiated_by == Party.STUDENT,
-        Termination.state == TerminationState.AWAITING_PARTY).order_by(Termination.id).limit(limit)))
 
 
 EXPORT_HEADER = ["协议书编号", "状态", "学校", "学院", "专业", "毕业年度", "学号", "姓名", "身份证号",
