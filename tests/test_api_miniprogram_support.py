@@ -142,8 +142,11 @@ def test_the_admin_resets_a_colleagues_password_and_ends_its_lock(client, world,
 
     world.hr2.locked_until = utcnow() + timedelta(minutes=10)
     db.session.commit()
+    phone = ApiClient(client, world.hr2)  # a session the old password opened
+    assert phone.get("/employer/home").status_code == 200
     response = admin.post(f"/employer/accounts/{world.hr2.id}/password", {"password": "Newpass2026"})
     assert response.status_code == 200
+    assert phone.get("/employer/home").status_code == 401  # logged out everywhere
     identity = WechatIdentity(app=WechatApp.MINIPROGRAM, appid="wx-test", openid="o-hr2")
     db.session.add(identity)
     db.session.commit()

@@ -12,6 +12,7 @@ from app.models import Account, Role
 from app.services.accounts import create_login_account, hash_password, verify_password
 from app.services.binding import audit
 from app.services.employers import employer_of, password_error
+from app.services.tokens import revoke_account_tokens
 from app.services.unit import transactional
 
 USERNAME_TAKEN = Conflict("USERNAME_TAKEN", "用户名已被使用，请换一个", {"username": "用户名已被使用"})
@@ -61,9 +62,16 @@ def add_colleague(actor: Actor, username: str, display_name: str, password: str,
     return account
 
 
-@transactional
 def reset_password(actor: Actor, account_id: int, password: str, ip: str | None = None) -> Account:
-    """The admin sets a colleague's new password; a lock from failed log-ins ends with it."""
+    """The admin sets a colleague's new password; a lock from failed log-ins ends with it, and
+    the colleague's phones are logged out (after the commit) so the old password's sessions end."""
+    account = _reset_password(actor, account_id, password, ip)
+    revoke_account_tokens(account.id)
+    return account
+
+
+@transactional
+def _reset_password(actor: Actor, account_id: int, password: str, ip: str | None) -> Account:
     account = _colleague(actor, account_id)  # another employer's account is not found, admin or not
     _admin(actor)
     _check_password(password, "password")
