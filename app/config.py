@@ -73,6 +73,10 @@ DEFAULTS: dict[str, Any] = {
     "SMS_HTTP_TIMEOUT": 3.0,
     "SMS_SIGN": "网签",
     "SMS_IP_HOURLY_LIMIT": 20,
+    # Long work (exports, imports, batch reviews): where result files are kept ("": under the
+    # instance folder) and for how many days after the job finished (they hold personal data).
+    "WORK_RESULT_DIR": "",
+    "WORK_RESULT_DAYS": 7,
     # Pushes: the outbox relay and the delivery workers (app.services.delivery).
     "DELIVERY": {
         "ON_COMMIT": True,  # enqueue an event's pushes as soon as its transaction commits

@@ -3,6 +3,7 @@ one translation of errors, security headers, and the long-work mechanism."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -131,6 +132,31 @@ def test_long_work_runs_and_its_result_waits_for_its_owner(client, world, test_k
     web_login(other, world.other_college_reviewer)
     assert other.get(f"/work/{job.id}").status_code == 404
     assert other.get(f"/work/{job.id}/download").status_code == 404
+
+
+def test_result_files_are_deleted_after_their_retention(client, world, test_kinds, db_session, app):
+    """Is a result file past WORK_RESULT_DAYS deleted (the job still listed, its download a
+    clear 404), while a recent one stays?"""
+    import time_machine
+
+    from app.clock import utcnow
+
+    reviewer = world.actor(world.school_reviewer)
+    with time_machine.travel(utcnow() - timedelta(days=app.config["WORK_RESULT_DAYS"], hours=1)):
+        old = long_work.start(reviewer, "test_counting", {"n": 1})
+    recent = long_work.start(reviewer, "test_counting", {"n": 1})
+    old_file, recent_file = long_work.result_path(old), long_work.result_path(recent)
+    assert old_file.exists() and recent_file.exists()
+    assert long_work.purge_results() == 1
+    assert not old_file.exists() and recent_file.exists()
+    db_session.refresh(old)
+    assert old.result_file is None and old.message == long_work.PURGED_MESSAGE
+    web_login(client, world.school_reviewer)
+    assert client.get(f"/work/{old.id}/download").status_code == 404
+    download = client.get(f"/work/{recent.id}/download")
+    assert download.status_code == 200
+    download.close()
+    assert long_work.purge_results() == 0
 
 
 def test_a_failed_job_says_why(client, world, test_kinds, db_session):

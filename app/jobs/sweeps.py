@@ -50,6 +50,16 @@ def push_overdue_reviews() -> int:
     return count
 
 
+@in_app_context
+def purge_work_results() -> int:
+    from app.services.long_work import purge_results
+
+    count = purge_results()
+    if count:
+        log.info("deleted %d long-work result files past their retention", count)
+    return count
+
+
 # (function, seconds between runs) — read by `flask scheduler`.
 SCHEDULE = [(expire_invitations, 60), (remind_expiring_invitations, 300), (push_overdue_reviews, 900),
-            (purge_idempotency_keys, 3600)]
+            (purge_idempotency_keys, 3600), (purge_work_results, 3600)]

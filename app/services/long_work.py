@@ -110,7 +110,7 @@ class WorkContext:
 
 
 def result_dir() -> Path:
-    configured = current_app.config.get("WORK_RESULT_DIR")
+    configured = current_app.config["WORK_RESULT_DIR"]
     return Path(configured) if configured else Path(current_app.instance_path) / "work-results"
 
 
@@ -118,6 +118,31 @@ def result_path(job: LongJob) -> Path:
     if not job.result_file or "/" in job.result_file or job.result_file.startswith("."):
         raise NotFound("WORK_RESULT_NOT_FOUND", "该任务没有可下载的结果")
     return result_dir() / job.result_file
+
+
+PURGE_BATCH = 500
+PURGED_MESSAGE = "结果文件已超过保留期限，已删除"
+
+
+def purge_results() -> int:
+    """Delete the result files of jobs finished more than WORK_RESULT_DAYS ago (exports hold
+    students' personal data); the job stays listed, without its file. The row forgets the file
+    before the file goes, so a download never finds a row whose file is missing."""
+    cutoff = utcnow() - timedelta(days=int(current_app.config["WORK_RESULT_DAYS"]))
+    purged = 0
+    while True:
+        rows = db.session.execute(select(LongJob.id, LongJob.result_file).where(
+            LongJob.result_file.is_not(None), LongJob.finished_at < cutoff)
+            .order_by(LongJob.id).limit(PURGE_BATCH)).all()
+        if not rows:
+            return purged
+        db.session.execute(update(LongJob).where(LongJob.id.in_([r.id for r in rows])).values(
+            result_file=None, result_filename=None, message=PURGED_MESSAGE)
+            .execution_options(synchronize_session=False))
+        db.session.commit()
+        for row in rows:
+            (result_dir() / row.result_file).unlink(missing_ok=True)
+        purged += len(rows)
 
 
 # -- starting and reading ---------------------------------------------------------------------
