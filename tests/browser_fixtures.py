@@ -72,6 +72,11 @@ def page(browser, live_server, request):
                                   timezone_id="Asia/Shanghai", base_url=live_server,
                                   accept_downloads=True)
     context.set_default_timeout(10_000)
+    # Assertions wait as long as actions (their own default is 5 s): pages that poll a finished
+    # job need their next poll, which a loaded 2-core CI machine can delay.
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=10_000)
     tab = context.new_page()
     problems: list[str] = []
     tab.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}")
