@@ -282,6 +282,40 @@ def test_the_sweep_expires_every_due_letter_with_a_batch_smaller_than_them(world
     assert states == {**{i: "expired" for i in due}, later: "invited"}
 
 
+def test_a_swept_letter_ends_exactly_as_one_run_would_leave_it(world, db_session):
+    """The sweep's set-based path: each letter expired with closed_at, no open pair, its version
+    bumped, one flow entry chained to the previous one, one employer notice and its outbox row."""
+    from sqlalchemy import select
+
+    from app.models import FlowEntry, Invitation, Notification, OutboxMessage
+    from app.services.flow import verify_flow_log
+
+    due = [invite(world, student=s) for s in (world.student, world.student2, world.other_college_student)]
+    versions = {i: db_session.get(Invitation, i).version for i in due}
+    with time_machine.travel(utcnow() + timedelta(days=10), tick=False):
+        assert invitations.expire_due(batch_size=2) == 3
+        now = utcnow()
+    for inv_id in due:
+        inv = db_session.get(Invitation, inv_id)
+        db_session.refresh(inv)
+        assert (inv.state.value, inv.open_pair, inv.version) == ("expired", None, versions[inv_id] + 1)
+        assert abs((inv.closed_at - now).total_seconds()) < 2
+        flow = db_session.scalars(select(FlowEntry).where(FlowEntry.subject_type == "invitation",
+                                                          FlowEntry.subject_id == inv_id)
+                                  .order_by(FlowEntry.seq)).all()
+        assert [(f.seq, f.action, f.from_state, f.to_state) for f in flow][-1] == (
+            2, "expire", "invited", "expired")
+        assert flow[-1].prev_hash == flow[0].hash
+        notices = db_session.scalars(select(Notification).where(
+            Notification.subject_id == inv_id, Notification.event == "invitation_expired")).all()
+        assert [(n.recipient_type.value, n.recipient_id) for n in notices] == [("employer", inv.employer_id)]
+        assert notices[0].page and str(inv_id) in notices[0].page
+        assert db_session.scalar(select(OutboxMessage).where(OutboxMessage.notification_id == notices[0].id))
+    checked, breaks = verify_flow_log()
+    assert breaks == [] and checked >= 6
+    assert invitations.expire_due() == 0  # nothing left, nothing done twice
+
+
 @pytest.mark.parametrize("offset,reminded", [
     (timedelta(hours=24), True),  # exactly 24 h before: inside the window
     (timedelta(hours=24, seconds=1), False),  # a second earlier: not yet

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, insert, select
 
 from app.clock import utcnow
 from app.domain.actors import Actor
@@ -55,6 +55,36 @@ def record_flow(subject_type: str, subject_id: int, action: str, actor: Actor,
     entry.hash = _digest(entry)
     db.session.add(entry)
     return entry
+
+
+def record_flows(subject_type: str, steps: list[tuple[int, str, str | None, str | None]],
+                 actor: Actor, remark: str | None = None) -> dict[int, int]:
+    """record_flow for many subjects (locked by the caller), one step each: steps are (subject
+    id, action, from state, to state). One read of the chains' heads, one INSERT; returns
+    subject id → the new entry's seq."""
+    if not steps:
+        return {}
+    ids = [subject_id for subject_id, *_ in steps]
+    latest = (select(FlowEntry.subject_id, func.max(FlowEntry.seq).label("seq"))
+              .where(FlowEntry.subject_type == subject_type, FlowEntry.subject_id.in_(ids))
+              .group_by(FlowEntry.subject_id).subquery())
+    heads = {row.subject_id: (row.seq, row.hash) for row in db.session.execute(
+        select(FlowEntry.subject_id, FlowEntry.seq, FlowEntry.hash).join(
+            latest, (FlowEntry.subject_id == latest.c.subject_id) & (FlowEntry.seq == latest.c.seq))
+        .where(FlowEntry.subject_type == subject_type))}
+    at = utcnow().replace(microsecond=0)
+    rows = []
+    for subject_id, action, from_state, to_state in steps:
+        seq, prev = heads.get(subject_id, (0, GENESIS))
+        entry = SimpleNamespace(
+            subject_type=subject_type, subject_id=subject_id, seq=seq + 1, action=action,
+            from_state=from_state, to_state=to_state, actor_id=actor.account_id,
+            actor_name=actor.display_name, actor_role=actor.role, remark=remark, created_at=at,
+            prev_hash=prev)
+        entry.hash = _digest(entry)
+        rows.append(vars(entry))
+    db.session.execute(insert(FlowEntry), rows)
+    return {row["subject_id"]: row["seq"] for row in rows}
 
 
 def first_flow_row(subject_type: str, subject_id: int, action: str, actor: Actor,

@@ -35,10 +35,19 @@ def notify(recipient_type: RecipientType, recipient_id: int, event: str, *, dedu
     return notification
 
 
-def notify_new_subjects(event: str, subject_type: str, items: list[tuple[RecipientType, int, int, str,
-                                                                         dict[str, Any]]]) -> int:
-    """notify() for many subjects created in this transaction, with bulk INSERTs: items are
-    (recipient type, recipient id, subject id, dedupe, data), one per subject. Six statements
+Item = tuple[RecipientType, int, int, str, dict[str, Any]]
+
+
+def notify_new_subjects(event: str, subject_type: str, items: list[Item]) -> int:
+    """notify() for many subjects of this transaction with bulk INSERTs: items are (recipient
+    type, recipient id, subject id, dedupe, data)."""
+    return notify_many(event, subject_type, [(*item, None) for item in items])
+
+
+def notify_many(event: str, subject_type: str,
+                items: list[tuple[RecipientType, int, int, str, dict[str, Any], str | None]]) -> int:
+    """notify() for many (recipient, subject) pairs, each at most once, with bulk INSERTs: items
+    are (recipient type, recipient id, subject id, dedupe, data, page override). Six statements
     whatever their number, each on a key; the outbox rows are enqueued when the transaction commits."""
     from sqlalchemy import func, insert, select
 
@@ -52,12 +61,15 @@ def notify_new_subjects(event: str, subject_type: str, items: list[tuple[Recipie
     before = db.session.scalar(select(func.max(Notification.id))) or 0
     db.session.execute(insert(Notification), [
         {"recipient_type": rtype, "recipient_id": rid, "subject_type": subject_type, "subject_id": sid,
-         "created_at": now, **rendered(event, **data)} for rtype, rid, sid, _, data in items])
-    ids = dict(db.session.execute(select(Notification.subject_id, Notification.id).where(
-        Notification.id > before, Notification.subject_type == subject_type, Notification.event == event,
-        Notification.subject_id.in_([sid for _, _, sid, _, _ in items]))).all())
+         "created_at": now, **rendered(event, page, **data)} for rtype, rid, sid, _, data, page in items])
+    ids = {(rtype, rid, sid): nid for rtype, rid, sid, nid in db.session.execute(select(
+        Notification.recipient_type, Notification.recipient_id, Notification.subject_id, Notification.id)
+        .where(Notification.id > before, Notification.subject_type == subject_type,
+               Notification.event == event,
+               Notification.subject_id.in_({sid for _, _, sid, *_ in items})))}
     priority = EVENTS[event].priority
-    keys = {dedupe_key(event, rtype, rid, dedupe): ids[sid] for rtype, rid, sid, dedupe, _ in items}
+    keys = {dedupe_key(event, rtype, rid, dedupe): ids[(rtype, rid, sid)]
+            for rtype, rid, sid, dedupe, *_ in items}
     due = outbox.first_due(now)
     db.session.execute(insert(OutboxMessage), [
         {"notification_id": nid, "dedupe_key": key, "priority": priority, "status": "pending",

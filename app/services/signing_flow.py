@@ -19,7 +19,7 @@ from app.models import (ActiveDestination, DestinationKind, FlowEntry, Invitatio
                         RecipientType, RecordStatus, ReviewLevels, School, SourceStatus, Student,
                         Termination, TrainingMode)
 from app.services import documents
-from app.services.notify import employer_page, notify
+from app.services.notify import employer_page, notify, notify_many
 from app.services.numbering import next_agreement_no
 from app.services.workflow import Runner
 
@@ -101,6 +101,22 @@ class SigningRunner(Runner):
     def emit(self, invitation: Invitation, row: Transition, occurrence: int, reason: str | None) -> None:
         emit(invitation, row.event, occurrence, remark=reason)
 
+    def emit_many(self, emitted: list[tuple[Invitation, Transition, int]], reason: str | None) -> None:
+        """emit() for a sweep's invitations: their revisions read at once, one bulk notify per event."""
+        current = {i.id: i.current_revision_no for i, _, _ in emitted}
+        revisions = {r.invitation_id: r for r in db.session.scalars(select(InvitationRevision).where(
+            InvitationRevision.invitation_id.in_(list(current))))
+            if r.number == current[r.invitation_id]}
+        by_event: dict[str, list] = {}
+        for invitation, row, occurrence in emitted:
+            items = by_event.setdefault(row.event, [])
+            for recipient, recipient_id, page, data in _recipients(
+                    invitation, row.event, reason, revisions.get(invitation.id)):
+                items.append((recipient, recipient_id, invitation.id, f"inv{invitation.id}:{occurrence}",
+                              data, page))
+        for event, items in by_event.items():
+            notify_many(event, "invitation", items)
+
 
 SIGNING = SigningRunner()
 
@@ -153,6 +169,15 @@ def review_stage(invitation: Invitation) -> str:
 def emit(invitation: Invitation, event: str, occurrence: int, remark: str | None = None,
          revision: InvitationRevision | None = None) -> None:
     """Tell the waiting party (and for outcomes, both parties) in the same transaction."""
+    common = {"dedupe": f"inv{invitation.id}:{occurrence}", "subject_type": "invitation",
+              "subject_id": invitation.id}
+    for recipient, recipient_id, page, data in _recipients(invitation, event, remark, revision):
+        notify(recipient, recipient_id, event, **common, page_override=page, **data)
+
+
+def _recipients(invitation: Invitation, event: str, remark: str | None,
+                revision: InvitationRevision | None) -> list[tuple[RecipientType, int, str | None, dict]]:
+    """Who hears of the event — (recipient type, id, page override, template fields)."""
     revision = revision or current_revision(invitation)
     data: dict[str, Any] = {
         "invitation_id": invitation.id,
@@ -165,13 +190,13 @@ def emit(invitation: Invitation, event: str, occurrence: int, remark: str | None
         "remark": remark or "无",
         "remark_text": f"原因：{remark}" if remark else "",
     }
-    common = {"dedupe": f"inv{invitation.id}:{occurrence}", "subject_type": "invitation",
-              "subject_id": invitation.id}
+    recipients = []
     if event in STUDENT_EVENTS:
-        notify(RecipientType.STUDENT, invitation.student_id, event, **common, **data)
+        recipients.append((RecipientType.STUDENT, invitation.student_id, None, data))
     if event not in STUDENT_EVENTS or event in EMPLOYER_COPIES:
-        notify(RecipientType.EMPLOYER, invitation.employer_id, event, **common,
-               page_override=employer_page(invitation.id), **data)
+        recipients.append((RecipientType.EMPLOYER, invitation.employer_id, employer_page(invitation.id),
+                           data))
+    return recipients
 
 
 def current_revision(invitation: Invitation) -> InvitationRevision:
