@@ -157,6 +157,13 @@ def test_forced_termination_with_evidence(apis, world, db_session, app, tmp_path
     body = response.get_json()
     assert response.status_code == 200, body
     assert body["state"] == "terminated" and [e["kind"] for e in body["evidence"]][-1] == "intervention"
+    url = body["evidence"][-1]["url"]
+    shown = apis.school.client.get(url, headers=apis.school.headers)
+    assert (shown.status_code, shown.mimetype) == (200, "image/jpeg") and shown.data[:2] == b"\xff\xd8"
+    shown.close()
+    assert apis.school.client.get(url).status_code == 401
+    other = ApiClient(apis.school.client, world.other_school_reviewer)
+    assert other.client.get(url, headers=other.headers).status_code == 404
     json_instead = apis.school.post(f"/review/agreements/{effective(world, student=world.student2)}"
                                     "/force-terminate", {"reason": "x", "confirm": True})
     assert json_instead.status_code == 415  # evidence goes as a form, as everywhere in the API
@@ -177,6 +184,9 @@ def test_employer_verification_queue(apis, world, db_session, app, tmp_path, mon
     employers.submit_evidence(world.actor(world.other_hr), FileStorage(image, "licence.png"))
     listed = apis.school.get("/review/employers").get_json()["items"]
     assert [e["id"] for e in listed] == [world.other_employer.id] and listed[0]["evidence"]
+    licence = apis.school.client.get(listed[0]["evidence"][0]["url"], headers=apis.school.headers)
+    assert (licence.status_code, licence.mimetype) == (200, "image/png")
+    licence.close()
     assert apis.college.get("/review/employers").status_code == 403
     no_reason = apis.admin.post(f"/review/employers/{world.other_employer.id}/verify", {"decision": "reject"})
     assert no_reason.status_code == 400

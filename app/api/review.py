@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal, Optional
 
+from flask import send_file
 from pydantic import BaseModel, ConfigDict, Field
 from spectree import Response
 
@@ -16,6 +17,7 @@ from app.api.conventions import MAX_LIMIT, idempotent
 from app.api.schemas_common import ERRORS, Id
 from app.clock import iso_china
 from app.domain import signing as signing_rules
+from app.domain.errors import NotFound
 from app.domain.flow_labels import ACTION_LABELS
 from app.domain.flow_labels import state_label as flow_state_label
 from app.services import review_batch, review_detail, review_queue, reviews, terminations
@@ -138,6 +140,7 @@ class EvidenceRef(BaseModel):
     kind: str
     id: int
     label: str
+    url: str  # the image itself: GET with the same Bearer token
 
 
 class TerminationSummary(BaseModel):
@@ -262,7 +265,8 @@ def signing_out(d: review_detail.SigningDetail) -> SigningDetailOut:
             region=d.labels.get("employer_region"), address=e.address, missing=d.employer_missing,
             verification_status=e.verification_status.value),
         terms=d.revision.terms, labels=d.labels,
-        evidence=[EvidenceRef(**item) for item in d.evidence],
+        evidence=[EvidenceRef(**item, url=f"/api/v1/review/evidence/{item['kind']}/{item['id']}")
+                  for item in d.evidence],
         flow=[FlowOut(seq=f.seq, at=iso_china(f.created_at), actor=f.actor_name, action=f.action,
                       action_label=ACTION_LABELS.get(f.action, f.action), state=f.to_state,
                       state_label=flow_state_label(f.action, f.to_state), remark=f.remark)
@@ -321,6 +325,19 @@ def review_signings(query: SigningQuery):
 def review_signing(invitation_id: int):
     """签约详情: student (masked), employer, terms, archive/hukou, evidence, flow log, actions."""
     return signing_out(review_detail.signing_detail(current_actor(), invitation_id))
+
+
+@bp.get("/review/evidence/<any(employer, intervention):kind>/<int:evidence_id>")
+@roles_required(*REVIEWERS)
+def review_evidence(kind: str, evidence_id: int):
+    """An evidence image (营业执照, 授权委托书, a forced termination's proof) for the reviewers who
+    may see it; 404 for anyone else."""
+    path, content_type = review_detail.evidence_file(current_actor(), kind, evidence_id)
+    if not path.is_file():
+        raise NotFound("EVIDENCE_NOT_FOUND", "材料不存在或无权查看")
+    response = send_file(path, mimetype=content_type, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.post("/review/signings/<int:invitation_id>/reveal")

@@ -106,7 +106,8 @@ def _employer(e) -> PendingEmployer:
         id=e.id, name=e.name, credit_code=e.credit_code, contact_name=e.contact_name,
         contact_phone=e.contact_phone, verification_status=e.verification_status.value,
         verification_label=STATUS_LABELS[e.verification_status.value],
-        evidence=[{"kind": "employer", "id": x.id, "label": names[x.kind.value]} for x in e.evidence],
+        evidence=[{"kind": "employer", "id": x.id, "label": names[x.kind.value],
+                   "url": f"/api/v1/review/evidence/employer/{x.id}"} for x in e.evidence],
         submitted_at=iso_china(e.updated_at))
 
 
