@@ -143,6 +143,21 @@ test('leaving the page stops the polling', async () => {
   expect(statusCalls(calls)).toBe(1)
 })
 
+test.each([
+  ['student', 'pages/student/invitation/detail', {}],
+  ['employer', 'pages/employer/invitation/detail', EMPLOYER],
+])('%s: pulling the page down asks again whether the documents are ready', async (role, path, storage) => {
+  const detail = role === 'student' ? effective() : effective('employer_invitation')
+  const { page, calls, wx } = await open(path, { id: '12' }, {
+    [`GET /${role}/invitations/12`]: { body: detail },
+    [DOCUMENTS]: { body: fixture('documents_ready') },
+  }, Object.keys(storage).length ? storage : undefined)
+  expect(statusCalls(calls)).toBe(1)
+  await page.instance.onPullDownRefresh()
+  expect(statusCalls(calls)).toBe(2)
+  expect(wx.stopPullDownRefresh).toHaveBeenCalled()
+})
+
 test('a 404 download shows the API\'s message read back from the downloaded file; nothing is opened', async () => {
   const { page, wx } = await openStudent({
     [DOCUMENTS]: { body: fixture('documents_ready') },
