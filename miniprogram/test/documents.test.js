@@ -215,6 +215,14 @@ test('a 409 while the file is being remade shows the message and the new status 
   page.detach() // its next poll would outlive the test
 })
 
+test('a file WeChat\'s viewer cannot open says so', async () => {
+  const { page, wx } = await openStudent({ [DOCUMENTS]: { body: fixture('documents_ready') }, [PDF]: { body: '%PDF-1.4 …' } })
+  wx.openDocument.mockImplementation(opts => opts.fail({ errMsg: 'openDocument:fail filetype not supported' }))
+  tap(page, inDocs(page, '#open-pdf'))
+  await flush()
+  expect(text(page, inDocs(page, '#documents-error'))).toBe('无法打开文件，请稍后再试')
+})
+
 test('a network failure while downloading says so', async () => {
   const { page } = await openStudent({ [DOCUMENTS]: { body: fixture('documents_ready') }, [PDF]: { networkError: true } })
   tap(page, inDocs(page, '#open-pdf'))
