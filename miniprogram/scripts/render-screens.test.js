@@ -111,3 +111,19 @@ test('everyone: confirm a desktop log-in', async () => {
   await flush()
   save('6-qr', '确认电脑端登录', page)
 })
+
+// The employer's agreement page: a terminated agreement's PDF, preview and 解约函; one being rendered.
+function agreementScreen(name, state, stateLabel, documents) {
+  return async () => {
+    const detail = { ...fixture('employer_invitation'), state, state_label: stateLabel, agreement_no: '1202610532000017', allowed_actions: [] }
+    installWx({ storage: EMPLOYER, routes: { 'GET /employer/invitations/12': { body: detail }, 'GET /agreements/12/documents': { body: fixture(documents) } } })
+    const page = mount('pages/employer/invitation/detail')
+    await page.instance.onLoad({ id: '12' })
+    await flush()
+    save(name, '邀约详情', page)
+    page.detach() // no polling after the screen is saved
+  }
+}
+
+test('employer: a terminated agreement\'s 电子协议书 and 解约函', agreementScreen('7-documents', 'terminated', '已解约', 'documents_terminated'))
+test('employer: 电子协议书 生成中', agreementScreen('8-rendering', 'effective', '已生效', 'documents_rendering'))

@@ -15,6 +15,7 @@ const services = {
   employer: require('../services/employer'),
   directory: require('../services/directory'),
   subscriptions: require('../services/subscriptions'),
+  documents: require('../services/documents'),
 }
 
 const terms = fixture('invitation_invited').terms
@@ -73,9 +74,14 @@ const CALLS = {
   'directory.getDictionary': s => s.directory.getDictionary('region', { parent: '430000' }),
   'subscriptions.getMomentTemplates': s => s.subscriptions.getMomentTemplates('student_accepted'),
   'subscriptions.recordChoices': s => s.subscriptions.recordChoices('student_accepted', { SUB_REVIEW_PASSED: 'accept' }),
+  'documents.getDocuments': s => s.documents.getDocuments(12),
+  'documents.openAgreement': s => s.documents.openAgreement(12),
+  'documents.previewAgreement': s => s.documents.previewAgreement(12),
+  'documents.openTerminationLetter': s => s.documents.openTerminationLetter(12),
 }
 
-// Run each service function against a recording wx.request / wx.uploadFile (called synchronously).
+// Run each service function against a recording wx.request / wx.uploadFile / wx.downloadFile
+// (called synchronously).
 function record(name) {
   let call = null
   global.wx = {
@@ -83,6 +89,7 @@ function record(name) {
     getAccountInfoSync: () => ({ miniProgram: { envVersion: 'develop' } }),
     request: opts => { call = opts },
     uploadFile: opts => { call = { ...opts, method: 'POST', upload: true } },
+    downloadFile: opts => { call = { ...opts, method: 'GET' } },
   }
   CALLS[name](services).catch(() => {})
   const [base, query = ''] = call.url.split('?')

@@ -88,3 +88,40 @@ test('several 401s at once relaunch the login page only once', async () => {
   await flush()
   expect(wx.reLaunch).toHaveBeenCalledTimes(1)
 })
+
+describe('download (wx.downloadFile)', () => {
+  let download
+  beforeEach(() => {
+    jest.isolateModules(() => ({ download } = require('../utils/request')))
+  })
+
+  test('a 2xx resolves with the temporary file, fetched with the Bearer token', async () => {
+    const { calls, wx, server } = installWx({ routes: { 'GET /agreements/12/document': { body: '%PDF-1.4' } } })
+    const filePath = await download({ path: '/agreements/12/document' })
+    expect(wx.downloadFile.mock.calls[0][0].url).toBe(`${API}/agreements/12/document`)
+    expect(calls[0].header).toEqual({ Authorization: 'Bearer tok-student' })
+    expect(server.files[filePath]).toBe('%PDF-1.4')
+  })
+
+  test('an error envelope saved to the file gives its code and message; an unreadable one the fallback', async () => {
+    installWx({ routes: {
+      'GET /agreements/12/document': { status: 409, body: fixture('error_document_rendering') },
+      'GET /agreements/13/document': { status: 500, body: 'Internal Server Error' },
+    } })
+    await expect(download({ path: '/agreements/12/document' })).rejects.toMatchObject({ status: 409, code: 'DOCUMENT_RENDERING', message: '协议书状态已变化，文件正在更新，请稍后再试' })
+    await expect(download({ path: '/agreements/13/document' })).rejects.toMatchObject({ status: 500, code: 'HTTP_500', message: '系统繁忙，请稍后再试' })
+  })
+
+  test('a 2xx without a file is an error, not a success', async () => {
+    const { wx } = installWx()
+    wx.downloadFile.mockImplementation(opts => opts.success({ statusCode: 200 }))
+    await expect(download({ path: '/agreements/12/document' })).rejects.toMatchObject({ code: 'BAD_RESPONSE', message: '文件下载失败，请稍后再试' })
+  })
+
+  test('a 401 logs out and reopens the log-in page', async () => {
+    const { wx, store } = installWx({ routes: { 'GET /agreements/12/document.png': { status: 401, body: fixture('error_auth_required') } } })
+    await expect(download({ path: '/agreements/12/document.png' })).rejects.toMatchObject({ status: 401, message: '登录已失效，请重新登录' })
+    expect(store[config.TOKEN_KEY]).toBeUndefined()
+    expect(wx.reLaunch).toHaveBeenCalledWith(expect.objectContaining({ url: '/pages/login/index' }))
+  })
+})

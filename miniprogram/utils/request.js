@@ -136,4 +136,42 @@ function upload({ path, filePath, name, formData, idempotencyKey }) {
   })
 }
 
-module.exports = { request, upload, ApiError, errorFrom }
+// A failed download's body (our JSON error envelope) is saved to the temporary file instead of
+// being parsed: read it back for the API's message, or fall back to the status's message.
+function errorBodyOf(tempFilePath) {
+  try {
+    return JSON.parse(wx.getFileSystemManager().readFileSync(tempFilePath, 'utf8'))
+  } catch (e) {
+    return null
+  }
+}
+
+/**
+ * download({path}) → Promise of the downloaded file's temporary path (wx.downloadFile, with the
+ * Bearer token; `success` comes for every HTTP status, as with wx.request).
+ */
+function download({ path, query }) {
+  const header = {}
+  const token = wx.getStorageSync(config.TOKEN_KEY)
+  if (token) header.Authorization = `Bearer ${token}`
+  return new Promise((resolve, reject) => {
+    wx.downloadFile({
+      url: config.apiBase() + path + queryString(query),
+      header,
+      success(res) {
+        const ok = res.statusCode >= 200 && res.statusCode < 300
+        if (ok && res.tempFilePath) return resolve(res.tempFilePath)
+        if (ok) return reject(new ApiError({ status: res.statusCode, code: 'BAD_RESPONSE', message: '文件下载失败，请稍后再试' }))
+        const err = errorFrom({ statusCode: res.statusCode, data: res.tempFilePath ? errorBodyOf(res.tempFilePath) : null })
+        if (err.status === 401) toLogin(true)
+        else if (err.code === 'BINDING_REQUIRED') toLogin(false)
+        reject(err)
+      },
+      fail() {
+        reject(new ApiError({ status: 0, code: 'NETWORK_ERROR', message: FALLBACK[0] }))
+      },
+    })
+  })
+}
+
+module.exports = { request, upload, download, ApiError, errorFrom }

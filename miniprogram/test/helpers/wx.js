@@ -42,7 +42,22 @@ function createServer(routes) {
     })
     return { abort() {} }
   }
-  return { calls, handle, handleUpload, route: (key, reply) => { routes[key] = reply } }
+  // wx.downloadFile: the same routes; the reply body is saved to a temporary file (`files`),
+  // error envelopes included, as WeChat does: the caller reads it back.
+  const files = {}
+  function handleDownload(opts) {
+    const call = { method: 'GET', path: opts.url.slice(API.length), query: {}, header: opts.header || {}, download: true }
+    calls.push(call)
+    const reply = replyFor(call)
+    Promise.resolve().then(() => {
+      if (reply.networkError) return opts.fail && opts.fail({ errMsg: 'downloadFile:fail timeout' })
+      const tempFilePath = `wxfile://tmp/download-${calls.length}`
+      files[tempFilePath] = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body)
+      opts.success({ statusCode: reply.status || 200, tempFilePath })
+    })
+    return { abort() {} }
+  }
+  return { calls, files, handle, handleUpload, handleDownload, route: (key, reply) => { routes[key] = reply } }
 }
 
 function installWx({ routes = {}, storage = { [config.TOKEN_KEY]: 'tok-student', [config.ROLE_KEY]: 'student' }, modalConfirm = true } = {}) {
@@ -64,6 +79,16 @@ function installWx({ routes = {}, storage = { [config.TOKEN_KEY]: 'tok-student',
     scanCode: jest.fn(opts => opts.fail && opts.fail({ errMsg: 'scanCode:fail cancel' })),
     chooseMedia: jest.fn(opts => opts.fail && opts.fail({ errMsg: 'chooseMedia:fail cancel' })),
     uploadFile: jest.fn(opts => server.handleUpload(opts)),
+    downloadFile: jest.fn(opts => server.handleDownload(opts)),
+    getFileSystemManager: () => ({
+      readFileSync: (filePath, encoding) => {
+        if (!(filePath in server.files)) throw new Error(`readFileSync:fail no such file ${filePath}`)
+        return encoding ? server.files[filePath] : Buffer.from(server.files[filePath])
+      },
+    }),
+    // WeChat's viewers: what they were asked to show is in their mock's calls.
+    openDocument: jest.fn(opts => { Promise.resolve().then(() => opts.success && opts.success({ errMsg: 'openDocument:ok' })) }),
+    previewImage: jest.fn(opts => { Promise.resolve().then(() => opts.success && opts.success({ errMsg: 'previewImage:ok' })) }),
     pageScrollTo: jest.fn(),
     getMenuButtonBoundingClientRect: () => ({ top: 48, bottom: 80, left: 281, right: 368, width: 87, height: 32 }),
     navigateTo: jest.fn(),

@@ -19,8 +19,10 @@ Page({
     }
   },
 
+  // Pulling down also asks again whether the agreement's documents are ready.
   onPullDownRefresh() {
-    this.load().then(() => wx.stopPullDownRefresh())
+    const documents = this.selectComponent('#documents')
+    return Promise.all([this.load(), documents && documents.refresh()]).then(() => wx.stopPullDownRefresh())
   },
 
   load() {
