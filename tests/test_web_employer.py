@@ -10,8 +10,10 @@ import re
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from app.domain.flow_labels import ACTION_LABELS
 from app.models import AccountEvent, Favorite, Invitation, Termination
 from tests.review_helpers import accepted, effective, invite
+from tests.factories import TEST_PASSWORD
 from tests.web_helpers import csrf_from, session_for, web_login
 
 
@@ -258,7 +260,8 @@ def test_detail_shows_the_flow_log_and_modify_works(app, world, db_session):
     invitation_id = invite(world)
     client = logged_in(app, world.hr)
     page = text(client.get(f"/employer/agreements/{invitation_id}"))
-    assert 'data-role="flow"' in page and "发送邀约" in page or "邀约" in page
+    flow = page.split('data-role="flow"')[1]
+    assert f"<td>{ACTION_LABELS['invite']}</td>" in flow and world.hr.display_name in flow
     assert 'data-role="modify"' in page
     form = text(client.get(f"/employer/agreements/{invitation_id}/modify"))
     assert 'value="软件工程师"' in form
@@ -373,8 +376,8 @@ def test_a_non_admin_cannot_manage_colleagues(app, world, db_session):
 
 def test_change_own_password(app, world, db_session):
     client = logged_in(app, world.hr)
-    response = post(client, "/account/password", {"current": "demo-pass-2026" if False else __import__(
-        "tests.factories").factories.TEST_PASSWORD, "new": "another123", "confirm": "another123"})
+    response = post(client, "/account/password", {"current": TEST_PASSWORD, "new": "another123",
+                                                  "confirm": "another123"})
     assert response.status_code == 303 and response.headers["Location"] == "/login/done"
     web_login(app.test_client(), world.hr, "another123")
 
