@@ -180,7 +180,11 @@ def test_letter_form_review_shows_checks_and_preview_then_sends(app, world, db_s
     reviewed = text(client.post("/employer/letter", data={"csrf_token": token, "action": "review", **data}))
     assert 'data-role="checks"' in reviewed and 'data-role="preview"' in reviewed and 'data-role="send"' in reviewed
     assert db_session.query(Invitation).count() == 0
-    sent = client.post("/employer/letter", data={"csrf_token": token, "action": "send", **data})
+    digest = re.search(r'name="reviewed" value="(\w+)"', reviewed).group(1)
+    changed = text(client.post("/employer/letter", data={"csrf_token": token, "action": "send", "reviewed": digest,
+                                                         **data, "position": "测试工程师"}))
+    assert 'data-role="checks"' in changed and db_session.query(Invitation).count() == 0  # shown again
+    sent = client.post("/employer/letter", data={"csrf_token": token, "action": "send", "reviewed": digest, **data})
     page = text(sent)
     assert 'data-role="send-results"' in page and page.count("已发送</td>") == 2
     assert db_session.query(Invitation).filter_by(employer_id=world.employer.id).count() == 2
@@ -270,8 +274,9 @@ def test_detail_shows_the_flow_log_and_modify_works(app, world, db_session):
     reviewed = text(client.post(f"/employer/agreements/{invitation_id}/modify",
                                 data={"csrf_token": token, "action": "review", **data}))
     assert 'data-role="send"' in reviewed
+    digest = re.search(r'name="reviewed" value="(\w+)"', reviewed).group(1)
     done = client.post(f"/employer/agreements/{invitation_id}/modify",
-                       data={"csrf_token": token, "action": "send", **data})
+                       data={"csrf_token": token, "action": "send", "reviewed": digest, **data})
     assert done.status_code == 303
     assert "高级工程师" in text(client.get(f"/employer/agreements/{invitation_id}"))
 

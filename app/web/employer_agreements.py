@@ -28,7 +28,8 @@ from app.services.employer_lists import EmployerFilter
 from app.services.search import student_card
 from app.web import forms
 from app.web.base import back_to, current_actor, render
-from app.web.employer_letters import ARCHIVE_FIELDS, TERM_FIELDS, form_values, pickers, terms_from
+from app.web.employer_letters import (ARCHIVE_FIELDS, TERM_FIELDS, form_digest, form_values, pickers,
+                                     reviewed_as, terms_from)
 from app.web.employer_pages import bp, cohort_arg, employer_required
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -162,15 +163,16 @@ def modify(agreement_id: int):
     actor = current_actor()
     invitation = signing_reads.invitation_detail(actor, agreement_id).invitation
     card = student_card(invitation.student)
+    values = _values_of(detail["terms"]) if request.method == "GET" else form_values()
     context = {"students": [card], "modify_of": detail, "has_profile": False, "checks": None,
-               "preview": None, **pickers()}
+               "preview": None, **pickers(values)}
     if request.method == "GET":
-        return render("employer/letter.html", values=_values_of(detail["terms"]), **context)
-    values = form_values()
+        return render("employer/letter.html", values=values, **context)
     try:
         terms = terms_from(values)
         checks = presend_checks.check_letter(actor, [card["id"]], terms)
-        if forms.choice("action", ("review", "send"), default="review") == "send":
+        if forms.choice("action", ("review", "send"), default="review") == "send" \
+                and reviewed_as(values, [card["id"]]):
             invitations.modify_invitation(actor, agreement_id, terms)
             flash("邀约已修改" + ("，等待学生确认" if detail["state"] != "invited" else ""), "success")
             return back_to(url_for("web.employer.agreement", agreement_id=agreement_id))
@@ -179,7 +181,7 @@ def modify(agreement_id: int):
                       **context)
     labels = names_of({"job": ("job_category", terms.job_category_code),
                        "region": ("region", terms.work_region_code)})
-    context.update(checks=checks, labels=labels)
+    context.update(checks=checks, labels=labels, digest=form_digest(values, [card["id"]]))
     return render("employer/letter.html", values=values, reviewed=True, **context)
 
 

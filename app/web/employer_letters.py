@@ -4,6 +4,8 @@ send button appears, then the batch send with a result per student. The same for
 agreement (修改邀约). Thin: app/services/invitations.py, presend_checks.py."""
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from flask import flash, request, url_for
@@ -47,6 +49,16 @@ def form_values() -> dict[str, str]:
                                                             "archive_mode", "work_region_city")}
 
 
+def form_digest(values: dict[str, str], ids: list[int]) -> str:
+    """What the checks and preview were shown for: a send with anything changed since is shown
+    its checks again instead of being sent (a guard for people, not against them)."""
+    return hashlib.sha256(json.dumps([values, ids], sort_keys=True).encode()).hexdigest()[:32]
+
+
+def reviewed_as(values: dict[str, str], ids: list[int]) -> bool:
+    return forms.text("reviewed", limit=64) == form_digest(values, ids)
+
+
 def terms_from(values: dict[str, str]) -> InvitationTerms:
     """The letter's terms from the form; a field the model refuses is named in Chinese."""
     data: dict[str, Any] = {k: values[k] or None for k in TERM_FIELDS}
@@ -77,9 +89,15 @@ def defaults(actor) -> dict[str, str]:
     return values
 
 
-def pickers() -> dict[str, Any]:
-    return {"job_categories": directory.dictionary_options("job_category"),
-            "regions": region_options()}
+def pickers(values: dict[str, str] | None = None) -> dict[str, Any]:
+    """The dictionaries of the form; the districts of the city already chosen (else htmx loads
+    them when a city is picked)."""
+    values = values or {}
+    code = values.get("work_region_code") or ""
+    city = values.get("work_region_city") or (code[:4] + "00" if len(code) == 6 else "")
+    return {"job_categories": directory.dictionary_options("job_category"), "regions": region_options(),
+            "districts": directory.dictionary_options("region", city) if len(city) == 6 and city.isdigit() else [],
+            "chosen_city": city}
 
 
 def students_of(actor, ids: list[int]) -> list[dict]:
@@ -102,18 +120,18 @@ def letter():
         flash("请先在收藏夹中勾选要邀请的学生", "warning")
         return back_to(url_for("web.employer.favorites"))
     students = students_of(actor, ids)
+    values = defaults(actor) if request.method == "GET" else form_values()
     context = {"students": students, "has_profile": archive.profile_of(actor.employer_id) is not None,
-               "checks": None, "preview": None, "results": None, **pickers()}
+               "checks": None, "preview": None, "results": None, **pickers(values)}
     if request.method == "GET":
-        return render("employer/letter.html", values=defaults(actor), **context)
-    values = form_values()
+        return render("employer/letter.html", values=values, **context)
     action = forms.choice("action", ("review", "send"), default="review")
     try:
         terms = terms_from(values)
         if not students:
             raise InvalidInput("NOT_IN_FAVORITES", invitations.NOT_REACHABLE, {"student_ids": "请重新选择"})
         checks = presend_checks.check_letter(actor, [s["id"] for s in students], terms)
-        if action == "send" and not any(c.level == "error" for c in checks):
+        if action == "send" and reviewed_as(values, ids) and not any(c.level == "error" for c in checks):
             results = invitations.send_invitations(actor, [s["id"] for s in students], terms)
             names = {s["id"]: s["name"] for s in students}
             sent = sum(r.ok for r in results)
@@ -126,7 +144,7 @@ def letter():
                       error_message=exc.message, **context)
     labels = names_of({"job": ("job_category", terms.job_category_code),
                        "region": ("region", terms.work_region_code)})
-    context.update(checks=checks, preview=preview, labels=labels)
+    context.update(checks=checks, preview=preview, labels=labels, digest=form_digest(values, ids))
     return render("employer/letter.html", values=values, reviewed=True, **context)
 
 
