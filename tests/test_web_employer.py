@@ -410,3 +410,31 @@ def test_other_roles_are_refused(app, world, db_session):
     session_for(student, world.student_account)
     assert student.get("/employer/favorites").status_code == 403
     assert app.test_client().get("/employer/").status_code == 302
+
+
+def test_pages_take_as_many_statements_for_many_rows_as_for_few(app, world, db_session):
+    """No N+1: the favourites, the letter form for the ticked students and the 签约 list take the
+    same number of statements with 2 students as with 12."""
+    from app.services import invitations
+    from tests.factories import MajorFactory, StudentFactory, add_favorites
+    from tests.test_web_review import count_queries
+
+    client = logged_in(app, world.hr)
+
+    def measure(students) -> list[int]:
+        ids = "&".join(f"student_ids={s.id}" for s in students)
+        counts = []
+        for path in ("/employer/favorites", f"/employer/letter?{ids}", "/employer/agreements"):
+            db_session.expire_all()
+            with count_queries() as seen:
+                assert client.get(path).status_code == 200, path
+            counts.append(len(seen))
+        return counts
+
+    invitations.send_invitations(world.actor(world.hr), [world.student.id, world.student2.id], world.terms())
+    few = measure([world.student, world.student2])
+    more = [StudentFactory(major=MajorFactory(college=world.college)) for _ in range(10)]  # names differ
+    add_favorites(world.employer, *more)
+    db_session.commit()
+    invitations.send_invitations(world.actor(world.hr), [s.id for s in more], world.terms())
+    assert measure([world.student, world.student2, *more]) == few, few

@@ -10,6 +10,8 @@ from typing import Any
 
 from flask import flash, request, url_for
 from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.domain.errors import InvalidInput
 from app.domain.terms import InvitationTerms
@@ -103,8 +105,9 @@ def pickers(values: dict[str, str] | None = None) -> dict[str, Any]:
 def students_of(actor, ids: list[int]) -> list[dict]:
     """Masked cards of the chosen students this employer may invite (others are left out)."""
     reachable = search.reachable_ids(actor.employer_id, ids)
-    rows = db.session.query(Student).filter(Student.id.in_(reachable)).all() if reachable else []
-    by_id = {s.id: s for s in rows}
+    by_id = {s.id: s for s in db.session.scalars(select(Student).where(Student.id.in_(reachable)).options(
+        selectinload(Student.school), selectinload(Student.college), selectinload(Student.major)))
+    } if reachable else {}
     return [search.student_card(by_id[i]) for i in ids if i in by_id]
 
 
