@@ -20,7 +20,8 @@ from PIL import Image
 from tests.review_helpers import accepted, termination_in_college_review
 from tests.web_helpers import csrf_from, session_for, web_login
 
-WEB_PUBLIC = {"web.static", "web.home_alias"}  # assets; a redirect to the landing page
+# assets; a redirect to the landing page; 单位注册 (before any account exists, like /login)
+WEB_PUBLIC = {"web.static", "web.home_alias", "web.employer.register"}
 
 
 def web_routes() -> list[tuple[str, str, str]]:

@@ -438,3 +438,28 @@ def test_pages_take_as_many_statements_for_many_rows_as_for_few(app, world, db_s
     db_session.commit()
     invitations.send_invitations(world.actor(world.hr), [s.id for s in more], world.terms())
     assert measure([world.student, world.student2, *more]) == few, few
+
+
+# -- 单位注册 ------------------------------------------------------------------------------------------
+
+def test_registration_logs_the_new_admin_in_and_leads_to_verification(app, world, db_session):
+    from app.models import Account, Employer
+    from tests.factories import valid_credit_code
+
+    client = app.test_client()
+    assert "用人单位注册" in text(client.get("/login/password"))
+    form = {"name": "长沙新星科技有限公司", "credit_code": valid_credit_code(4321), "nature_code": "39",
+            "industry_code": "I", "region_code": "430100", "address": "长沙市岳麓区麓谷大道1号",
+            "contact_name": "张三", "contact_phone": "0731-88880000", "email": "hr@xinxing.example.com",
+            "username": "hr.xinxing", "password": "start1234", "confirm": "start1234"}
+    short = post(client, "/employer/register", {**form, "password": "short", "confirm": "short"})
+    assert 'data-role="form-errors"' in text(short) and 'value="长沙新星科技有限公司"' in text(short)
+    taken = post(client, "/employer/register", {**form, "credit_code": world.employer.credit_code})
+    assert "已注册" in text(taken)
+    done = post(client, "/employer/register", form)
+    assert done.status_code == 303 and done.headers["Location"] == "/employer/verification"
+    page = text(client.get("/employer/verification"))
+    assert "待审核" in page and "注册成功" in page
+    account = db_session.query(Account).filter_by(username="hr.xinxing").one()
+    assert account.employer_admin and db_session.get(Employer, account.employer_id).name == "长沙新星科技有限公司"
+    assert client.get("/employer/favorites").status_code == 403  # not verified yet: said, not shown

@@ -12,6 +12,7 @@ def children() -> list[Blueprint]:
     from app.web import account, platform_admin, school_admin, school_students, statistics  # noqa: F401
     from app.web import employer_pages, student_pages
     from app.web import employer_agreements, employer_letters, employer_profile, employer_students  # noqa: F401
+    from app.web import employer_register  # noqa: F401
 
     # school_students adds its routes to school_admin.bp; employer_* theirs to employer_pages.bp
     return [work.bp, review.bp, review_employers.bp, school_admin.bp, statistics.bp, platform_admin.bp,
