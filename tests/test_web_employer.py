@@ -463,3 +463,21 @@ def test_registration_logs_the_new_admin_in_and_leads_to_verification(app, world
     account = db_session.query(Account).filter_by(username="hr.xinxing").one()
     assert account.employer_admin and db_session.get(Employer, account.employer_id).name == "长沙新星科技有限公司"
     assert client.get("/employer/favorites").status_code == 403  # not verified yet: said, not shown
+
+
+def test_notices_show_and_are_marked_read(app, world, db_session):
+    """A student's answer reaches the employer's inbox: the workbench lists it as unread until
+    全部标为已读."""
+    from app.models import Notification, RecipientType
+    from app.services import responses
+
+    invitation_id = invite(world)
+    responses.accept_invitation(world.actor(world.student_account), invitation_id, 1, True)
+    client = logged_in(app, world.hr)
+    page = text(client.get("/employer/"))
+    notices = page.split('data-role="notices"')[1]
+    assert "条未读" in notices and 'data-role="mark-read"' in notices
+    post(client, "/employer/", {})
+    unread = db_session.query(Notification).filter_by(recipient_type=RecipientType.EMPLOYER,
+                                                      recipient_id=world.employer.id, read_at=None).count()
+    assert unread == 0 and "条未读" not in text(client.get("/employer/")).split('data-role="notices"')[1]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from openpyxl import Workbook
-from sqlalchemy import func, select, union
+from sqlalchemy import func, select, union, update
 
 from app.clock import to_china, utcnow
 from app.domain.actors import Actor
@@ -18,6 +18,7 @@ from app.pii import mask_id_number
 from app.services import xlsx
 from app.services.favorites import favorites_query
 from app.services.search import EDUCATION_LABELS, is_searchable
+from app.services.unit import transactional
 
 SEND_LIST_HEADER = ["学校代码", "学校", "学院", "专业", "学历", "毕业年度", "姓名", "身份证号",
                     "可签约", "加入时间"]
@@ -42,6 +43,15 @@ def recent_notices(actor: Actor, limit: int = 8) -> list[Notification]:
     return list(db.session.scalars(select(Notification).where(
         Notification.recipient_type == RecipientType.EMPLOYER,
         Notification.recipient_id == actor.employer_id).order_by(Notification.id.desc()).limit(limit)))
+
+
+@transactional
+def mark_notices_read(actor: Actor) -> int:
+    """全部标为已读: the employer's unread notices (its users share one inbox)."""
+    result = db.session.execute(update(Notification).where(
+        Notification.recipient_type == RecipientType.EMPLOYER, Notification.recipient_id == actor.employer_id,
+        Notification.read_at.is_(None)).values(read_at=utcnow()).execution_options(synchronize_session=False))
+    return result.rowcount
 
 
 def cohorts_of(actor: Actor) -> list[int]:

@@ -5,14 +5,14 @@ employer_students (收藏夹), employer_letters (邀请函), employer_agreements
 employer_profile (户档信息, 单位信息, 认证, 账号)."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, request
 
 from app.domain import workbench
 from app.extensions import db
 from app.models import Employer, RecipientType
 from app.services import employer_desk, signing_reads
 from app.web import forms
-from app.web.base import current_actor, current_account, render, role_required
+from app.web.base import back_to, current_account, current_actor, render, role_required
 
 bp = Blueprint("employer", __name__, url_prefix="/employer")
 EMPLOYER = "employer_user"
@@ -27,11 +27,15 @@ def cohort_arg() -> int | None:
     return cohort if cohort is None or 2000 <= cohort <= 2100 else None
 
 
-@bp.get("/")
+@bp.route("/", methods=["GET", "POST"])
 @employer_required
 def home():
-    """工作台: counts per status group (switchable by cohort), notices, what waits for us."""
+    """工作台: counts per status group (switchable by cohort), notices, what waits for us.
+    POST: 全部标为已读."""
     actor = current_actor()
+    if request.method == "POST":
+        employer_desk.mark_notices_read(actor)
+        return back_to()
     cohort = cohort_arg()
     employer = db.session.get(Employer, actor.employer_id)
     counts = signing_reads.workbench_counts(actor, cohort)
