@@ -101,3 +101,59 @@ def test_import_send_filter_export(page, live_world, committing_db, tmp_path):
     page.click(f"table[data-role=agreements] >> text={newcomers[1].name}")
     expect(page.locator("[data-role=flow]")).to_contain_text(world.hr.display_name)
     shot(page, "employer-agreement-detail")
+
+
+def test_student_scanned_in_sees_status_and_the_mini_program_code(page, app, live_server, live_world):
+    """A student's desktop session (as a QR scan leaves it) shows the destination, the e-agreement
+    link and the code that opens the mini-program; nothing on the page answers for them."""
+    from tests.review_helpers import effective
+    from tests.web_helpers import session_for
+
+    world = live_world
+    invitation_id = effective(world)
+    client = app.test_client()
+    session_for(client, world.student_account)
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server}])
+    page.goto("/login/done")
+    page.wait_for_url("**/student/")
+    expect(page.locator("[data-role=destination]")).to_contain_text(world.employer.name)
+    assert page.locator("[data-role=mp-code] img").evaluate("img => img.naturalWidth") > 0
+    shot(page, "student-home")
+    page.click("[data-role=destination] >> text=查看详情")
+    page.wait_for_url(f"**/student/letters/{invitation_id}")
+    expect(page.locator("[data-role=flow]")).to_contain_text("审核")
+    assert page.locator("main form").count() == 0
+
+
+def test_admin_user_manages_accounts_and_the_archive_profile(page, live_world, committing_db):
+    from app.models import Account
+
+    world = live_world
+    committing_db.session.get(Account, world.hr.id).employer_admin = True
+    committing_db.session.commit()
+    log_in(page, world.hr)
+    page.click("nav >> text=户档信息管理")
+    page.select_option("#archive_receiving", "forward")
+    for field, value in (("#archive_unit", "长沙市人才服务中心"), ("#archive_address", "长沙市芙蓉区五一大道98号"),
+                         ("#archive_postcode", "410011"), ("#archive_contact", "赵老师"),
+                         ("#archive_phone", "0731-84440000")):
+        page.fill(field, value)
+    page.click("[data-role=archive-form] button[type=submit]")
+    expect(page.locator("#flash-area")).to_contain_text("户档信息已保存")
+    page.fill("#archive_contact", "钱老师")
+    page.click("[data-role=archive-form] button[type=submit]")
+    expect(page.locator("[data-role=archive-history] tbody tr")).to_have_count(2)
+    shot(page, "employer-archive")
+
+    page.click("nav >> text=账号管理")
+    page.fill("#new-username", "hr.colleague")
+    page.fill("#new-name", "孙同事")
+    page.fill("#new-password", "first1234")
+    page.click("[data-role=add-account] button[type=submit]")
+    expect(page.locator("#flash-area")).to_contain_text("已添加账号 hr.colleague")
+    row = page.locator(f"tr[data-account='{world.hr2.id}']")
+    row.locator("button:has-text('停用')").click()
+    expect(page.locator("#flash-area")).to_contain_text("账号已停用")
+    expect(page.locator(f"tr[data-account='{world.hr2.id}']")).to_contain_text("已停用")
+    shot(page, "employer-accounts")
