@@ -115,6 +115,8 @@ def agreement(agreement_id: int):
     actor = current_actor()
     if request.method == "POST":
         action = forms.choice("action", ("request_termination", "agree", "disagree"))
+        if action is None:
+            raise InvalidInput("VALIDATION_FAILED", "请选择要进行的操作", {"action": "必填"})
         if action == "request_termination":
             termination_service.request_termination(actor, agreement_id, forms.text("reason", limit=300),
                                                     forms.checkbox("acknowledge"))
