@@ -20,7 +20,8 @@ from PIL import Image
 from tests.review_helpers import accepted, termination_in_college_review
 from tests.web_helpers import csrf_from, session_for, web_login
 
-WEB_PUBLIC = {"web.static", "web.home_alias"}  # assets; a redirect to the landing page
+# assets; a redirect to the landing page; 单位注册 (before any account exists, like /login)
+WEB_PUBLIC = {"web.static", "web.home_alias", "web.employer.register"}
 
 
 def web_routes() -> list[tuple[str, str, str]]:
@@ -39,6 +40,7 @@ CALLERS = {
     "anonymous": None,
     "student": "student_account",
     "employer-user": "hr",
+    "employer-user(other-employer)": "other_hr",
     "college-reviewer(own-college)": "college_reviewer",
     "college-reviewer(other-college)": "other_college_reviewer",
     "school-reviewer(own-school)": "school_reviewer",
@@ -99,6 +101,10 @@ OBJECT_OF_PARAM = {
     "student_id": (lambda world, objects: world.student.id, {"school-reviewer(own-school)"}),
     # Schools are the platform admin's pages only (every other role is refused by role).
     "school_id": (lambda world, objects: world.school.id, None),
+    # The employer's desktop pages name its agreements so; another employer gets a 404.
+    "agreement_id": (lambda world, objects: objects["invitation_id"], {"employer-user"}),
+    # The student's desktop pages: their own letters (another student's: tests/test_web_student.py).
+    "letter_id": (lambda world, objects: objects["student_letter_id"], {"student"}),
 }
 STRING_PARAMS = {"kind": {"web.review.export": "signings", "web.review.evidence": "intervention",
                           "web.admin.dictionary": "region"}}
@@ -154,9 +160,11 @@ def test_web_authorisation_matrix(app, world, db_session, tmp_path, monkeypatch,
                                   caller):
     monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path / "uploads"))
     monkeypatch.setitem(app.config, "WORK_RESULT_DIR", str(tmp_path / "results"))
-    invitation_id, termination_id = termination_in_college_review(world)
-    del invitation_id  # the termination's agreement; the signing below is another, in college review
-    objects = {"invitation_id": accepted(world, student=world.student2), "termination_id": termination_id}
+    # The termination's agreement is world.student's (their letter); the signing below is another,
+    # in college review, sent by world.hr's employer.
+    student_letter_id, termination_id = termination_in_college_review(world)
+    objects = {"invitation_id": accepted(world, student=world.student2), "termination_id": termination_id,
+               "student_letter_id": student_letter_id}
     path, owners = path_of(rule, endpoint, world, objects)
     db_session.commit()
     roles = getattr(app.view_functions[endpoint], "required_roles", None)

@@ -114,7 +114,9 @@ def test_mini_program_scan_and_confirm_logs_the_desktop_in(wx, world, db_session
     response = desk.get(ticket["poll_url"])
     assert response.get_json() == {"state": "confirmed", "redirect": "/login/done"}
     assert "HttpOnly" in response.headers["Set-Cookie"] and "SameSite=Lax" in response.headers["Set-Cookie"]
-    assert world.student_account.display_name in desk.get("/login/done").get_data(as_text=True)
+    landed = desk.get("/login/done")
+    assert landed.headers["Location"] == "/student/"  # the student's desktop page
+    assert world.student_account.display_name in desk.get("/student/").get_data(as_text=True)
     assert poll(desk, ticket) == (404, "expired")  # single use
     actions = set(db_session.scalars(select(AccountEvent.action)))
     assert {"qr_confirm", "web_login"} <= actions
@@ -154,7 +156,7 @@ def test_ticket_confirmed_through_another_process(client, second_app, world):
         assert phone.post(f"/api/v1/auth/qr/{ticket['ticket']}/confirm", json={},
                           headers=auth).get_json() == {"state": "confirmed"}
     assert poll(client, ticket) == (200, "confirmed")
-    assert world.student_account.display_name in client.get("/login/done").get_data(as_text=True)
+    assert world.student_account.display_name in client.get("/login/done", follow_redirects=True).get_data(as_text=True)
 
 
 def test_official_account_scan_then_confirm_on_the_phone_page(wx, world, db_session):
@@ -233,7 +235,7 @@ def test_oauth_state_is_single_use(wx, world):
     assert len(base64.urlsafe_b64decode(state + "==")) >= 16  # at least 128 bits
     back = oauth_as(browser, start.headers["Location"], "oa-hr-web")
     assert back.status_code == 302 and back.headers["Location"] == "/login/done?tab=1"
-    assert world.hr.display_name in browser.get("/login/done").get_data(as_text=True)
+    assert world.hr.display_name in browser.get("/login/done", follow_redirects=True).get_data(as_text=True)
     replay = browser.get(f"{urlsplit(back.request.url).path}?{urlsplit(back.request.url).query}")
     assert replay.status_code == 400 and "已失效" in replay.get_data(as_text=True)
     unknown = browser.get("/wechat/oauth/callback", query_string={"code": "c", "state": "A" * 32})
@@ -298,12 +300,12 @@ def test_reviewer_sessions_end_after_30_idle_minutes_and_all_after_12_hours(app,
         assert reviewer.get("/").status_code == 200  # activity resets the idle clock
         clock.shift(timedelta(minutes=31))
         assert reviewer.get("/").headers["Location"].startswith("/login?next=")
-        assert employer.get("/login/done").status_code == 200
+        assert employer.get("/employer/").status_code == 200
         for _ in range(22):  # busy all day: 11 h 38 min after log-in, still in
             clock.shift(timedelta(minutes=29))
-            assert employer.get("/login/done").status_code == 200
+            assert employer.get("/employer/").status_code == 200
         clock.shift(timedelta(minutes=23))  # 12 h 1 min
-        assert employer.get("/login/done").status_code == 302
+        assert employer.get("/employer/").headers["Location"].startswith("/login?next=")
 
 
 def test_secure_deployments_use_host_prefixed_secure_cookies(app):

@@ -95,3 +95,17 @@ def change_own_password(actor: Actor, old_password: str, new_password: str,
     me.password_hash = hash_password(new_password)
     audit("password_changed", me.id, None, ip)
     return me
+
+
+@transactional
+def set_colleague_active(actor: Actor, account_id: int, active: bool, ip: str | None = None) -> Account:
+    """停用/启用 a colleague's log-in (the admin only; never the admin's own account). A disabled
+    account's web sessions end on its next request (app/web/login.py reads is_active)."""
+    account = _colleague(actor, account_id)
+    me = _admin(actor)
+    if account.id == me.id:
+        raise InvalidInput("VALIDATION_FAILED", "不能停用自己的账号", {"account": "不能停用自己的账号"})
+    if account.is_active != active:
+        account.is_active = active
+        audit("account_enabled" if active else "account_disabled", account.id, None, ip, by=actor.account_id)
+    return account

@@ -10,18 +10,25 @@ def children() -> list[Blueprint]:
     """Each desktop feature's blueprint; add yours here (registered under ``web``)."""
     from app.web import (  # noqa: F401
         account,
+        employer_agreements,
+        employer_letters,
+        employer_pages,
+        employer_profile,
+        employer_register,
+        employer_students,
         platform_admin,
         review,
         review_employers,
         school_admin,
         school_students,
         statistics,
+        student_pages,
         work,
     )
 
-    # school_students adds its routes to school_admin.bp
+    # school_students adds its routes to school_admin.bp; employer_* theirs to employer_pages.bp
     return [work.bp, review.bp, review_employers.bp, school_admin.bp, statistics.bp, platform_admin.bp,
-            account.bp]
+            account.bp, employer_pages.bp, student_pages.bp]
 
 
 def init_app(app: Flask) -> None:

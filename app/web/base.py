@@ -143,10 +143,11 @@ def _no_store(response: Response) -> Response:
 
 @web.app_context_processor
 def _layout_context() -> dict[str, Any]:
-    from app.web.nav import nav_for
+    from app.web.nav import home_for, nav_for
 
     account = g.get("web_account")
     return {"nav_items": nav_for(account) if account is not None else [],
+            "layout_home": home_for(account) if account is not None else None,
             "layout_account": account,
             "layout_role_label": ROLE_LABELS.get(account.role.value, "") if account is not None else ""}
 

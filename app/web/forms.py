@@ -49,3 +49,10 @@ def choice(name: str, allowed: dict | tuple | list, args: bool = False,
 def page_number() -> int:
     value = optional_int("page", args=True) or 1
     return min(max(value, 1), 100_000)
+
+
+def safe_back() -> str | None:
+    """The same-site page a form says to return to (``back`` field), or None."""
+    from app.web.login import safe_next
+
+    return safe_next(request.form.get("back"))

@@ -140,6 +140,7 @@ def safe_next(target: str | None) -> str | None:
 
 
 STAFF_ROLES = IDLE_ROLES  # reviewers and admins have desktop pages of their own
+DESK_HOMES = {"employer_user": "web.employer.home", "student": "web.student.home"}
 
 
 def _wants_json() -> bool:
@@ -250,7 +251,8 @@ def done():
     account = web_account()
     if account is None:
         return redirect(url_for(".login_page"))
-    if account.role.value in STAFF_ROLES:
-        return redirect(safe_next(request.args.get("next")) or url_for("web.home"))
+    desk = DESK_HOMES.get(account.role.value)
+    if account.role.value in STAFF_ROLES or desk in current_app.view_functions:
+        return redirect(safe_next(request.args.get("next")) or url_for(desk or "web.home"))
     return render_template("login/done.html", account=account,
                            role_label=ROLE_LABELS.get(account.role.value, account.role.value))

@@ -8,6 +8,7 @@ from flask import request, url_for
 from app.models import Account
 
 COLLEGE, SCHOOL, ADMIN = "college_reviewer", "school_reviewer", "platform_admin"
+EMPLOYER, STUDENT = "employer_user", "student"
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,28 @@ NAV: list[NavItem] = [
     _item("单位账号", "web.admin.employers", {ADMIN}, "/admin/employers"),
     _item("字典管理", "web.admin.dictionary_kinds", {ADMIN}, "/admin/dictionaries"),
     _item("我的任务", "web.work.jobs", {COLLEGE, SCHOOL, ADMIN}, "/work"),
+    # employer users (seed 004 §3: 工作台, 签约/解约, 户档信息管理, 账号管理, 单位信息)
+    _item("工作台", "web.employer.home", {EMPLOYER}),
+    _item("签约/解约", "web.employer.favorites", {EMPLOYER}, "/employer/favorites", "/employer/agreements",
+          "/employer/letter", "/employer/search"),
+    _item("户档信息管理", "web.employer.archive", {EMPLOYER}, "/employer/archive"),
+    _item("账号管理", "web.employer.accounts", {EMPLOYER}, "/employer/accounts"),
+    _item("单位信息", "web.employer.unit", {EMPLOYER}, "/employer/unit", "/employer/verification"),
+    # students: what they see after a QR log-in (answering stays in WeChat)
+    _item("我的签约", "web.student.home", {STUDENT}),
+    _item("邀约", "web.student.letters", {STUDENT}, "/student/letters"),
+    _item("解约", "web.student.terminations", {STUDENT}, "/student/terminations"),
 ]
+
+HOMES = {EMPLOYER: "web.employer.home", STUDENT: "web.student.home"}
+
+
+def home_for(account: Account) -> str:
+    """The landing page of this account's role (reviewers and admins: web.home)."""
+    from flask import current_app
+
+    endpoint = HOMES.get(account.role.value, "web.home")
+    return url_for(endpoint if endpoint in current_app.view_functions else "web.home")
 
 
 @dataclass(frozen=True)

@@ -34,3 +34,10 @@
     });
   });
 })();
+
+/* <select data-autosubmit>: choosing a value submits its form (the button stays for no-JS). */
+document.addEventListener("change", function (event) {
+  "use strict";
+  var box = event.target;
+  if (box.hasAttribute && box.hasAttribute("data-autosubmit") && box.form) { box.form.submit(); }
+});
