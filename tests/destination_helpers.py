@@ -45,7 +45,7 @@ def submitted(world, reg: Registration | None = None, account=None) -> int:
     reg = reg or further_study()
     d = destinations.save_draft(actor, reg)
     destinations.add_evidence(actor, d.id, png())
-    return destinations.submit(actor).id
+    return destinations.submit(actor, d.id).id
 
 
 def approved(world, **kw) -> int:

@@ -17,6 +17,11 @@ from tests.test_concurrency import fresh, one_student_many_employers, race
 pytestmark = [pytest.mark.mysql, pytest.mark.committing]
 
 
+@pytest.fixture(autouse=True)
+def upload_dir(app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path / "uploads"))
+
+
 def _outcome(kind: str, value) -> object:
     if kind == "ok":
         return "won"
@@ -30,12 +35,12 @@ def test_submit_races_accepts_and_exactly_one_wins(app, committing_db, round_):
     actor = world.actor(world.student_account)
     draft = destinations.save_draft(actor, further_study())
     destinations.add_evidence(actor, draft.id, png())
-    student_id = world.student.id
+    student_id, draft_id = world.student.id, draft.id
     fresh(committing_db)
 
     def work(i: int) -> str:
         if i == 0:
-            destinations.submit(actor)
+            destinations.submit(actor, draft_id)
             return "destination"
         responses.accept_invitation(actor, invitation_ids[i - 1], revision=1, confirm=True)
         return f"invitation:{invitation_ids[i - 1]}"
@@ -50,7 +55,7 @@ def test_submit_races_accepts_and_exactly_one_wins(app, committing_db, round_):
     assert len(rows) == 1
     reviewed = committing_db.session.scalar(select(func.count()).select_from(Invitation).where(
         Invitation.id.in_(invitation_ids), Invitation.state == InvitationState.COLLEGE_REVIEW))
-    state = committing_db.session.get(OtherDestination, draft.id).state.value
+    state = committing_db.session.get(OtherDestination, draft_id).state.value
     if winner == "destination":
         assert rows[0].kind == DestinationKind.OTHER and reviewed == 0 and state == "college_review"
     else:
@@ -64,8 +69,9 @@ def test_double_submit_of_one_draft_takes_one_destination(app, committing_db):
     actor = world.actor(world.student_account)
     draft = destinations.save_draft(actor, further_study())
     destinations.add_evidence(actor, draft.id, png())
+    draft_id = draft.id
     fresh(committing_db)
-    results = race(app, 6, lambda i: destinations.submit(actor).id)
+    results = race(app, 6, lambda i: destinations.submit(actor, draft_id).id)
     answers = Counter(_outcome(kind, value) for kind, value in results)
     assert answers["won"] == 1 and sum(answers.values()) == 6, answers
     assert set(answers) <= {"won", ("Conflict", "INVALID_STATE"), ("Conflict", "ALREADY_SIGNED")}, answers

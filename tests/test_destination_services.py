@@ -16,6 +16,11 @@ from tests import review_helpers
 from tests.destination_helpers import approved, archive, awaiting_work, further_study, png, submitted
 
 
+@pytest.fixture(autouse=True)
+def upload_dir(app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path / "uploads"))
+
+
 def _state(db_session, destination_id: int) -> str:
     db_session.expire_all()
     return db_session.get(OtherDestination, destination_id).state.value
@@ -111,12 +116,15 @@ def test_draft_submit_approve_with_the_lock_and_the_flow_log(world, db_session, 
     d = destinations.save_draft(student, Registration("80", "801", {"admitting_institution": "湖南大学"}, None, {}))
     assert d.state.value == rules.DRAFT and d.unit_name == "湖南大学"
     with pytest.raises(InvalidInput) as err:
-        destinations.submit(student)
+        destinations.submit(student, d.id)
     assert err.value.code == "DESTINATION_INCOMPLETE" and "evidence" in err.value.fields
     assert _lock(db_session, world.student.id) is None
-    d = destinations.save_draft(student, further_study())
+    with pytest.raises(Conflict) as err:
+        destinations.save_draft(student, further_study())  # one open registration per student
+    assert err.value.code == "DESTINATION_EXISTS"
+    d = destinations.save_draft(student, further_study(), d.id)
     destinations.add_evidence(student, d.id, png())
-    d = destinations.submit(student)
+    d = destinations.submit(student, d.id)
     assert d.state.value == rules.COLLEGE_REVIEW  # the world's school reviews on two levels
     lock = _lock(db_session, world.student.id)
     assert lock.kind == DestinationKind.OTHER and lock.invitation_id is None
@@ -151,7 +159,7 @@ def test_withdraw_during_review_frees_the_destination(world, db_session, dicts):
     assert _lock(db_session, world.student.id) is None
     review_helpers.accepted(world)  # online signing is open to the student again
     with pytest.raises(Conflict) as err:
-        destinations.submit(world.actor(world.student_account))
+        destinations.submit(world.actor(world.student_account), destination_id)
     assert err.value.code == "ALREADY_SIGNED" and "其他去向" in err.value.message
 
 
@@ -176,7 +184,7 @@ def test_reject_needs_a_reason_then_edit_and_resubmit(world, db_session, dicts):
     assert "录取通知书不清晰" in note.body
     student = world.actor(world.student_account)
     destinations.add_evidence(student, destination_id, png("clearer.png"))
-    d = destinations.submit(student, further_study(admitted_major="软件工程"))
+    d = destinations.submit(student, destination_id, further_study(admitted_major="软件工程"))
     assert d.id == destination_id and d.state.value == rules.COLLEGE_REVIEW
     assert d.data["fields"]["admitted_major"] == "软件工程"
 
@@ -184,8 +192,9 @@ def test_reject_needs_a_reason_then_edit_and_resubmit(world, db_session, dicts):
 def test_no_edit_or_evidence_while_in_review(world, db_session, dicts):
     destination_id = submitted(world)
     student = world.actor(world.student_account)
-    with pytest.raises(Conflict):
-        destinations.save_draft(student, further_study())
+    with pytest.raises(Conflict) as err:
+        destinations.save_draft(student, further_study(), destination_id)
+    assert err.value.code == "INVALID_STATE"
     with pytest.raises(Conflict):
         destinations.add_evidence(student, destination_id, png())
 
@@ -199,7 +208,7 @@ def test_an_agreement_blocks_registration_and_a_registration_blocks_acceptance(w
     destinations.withdraw(world.actor(world.student_account), destination_id)
     responses.accept_invitation(world.actor(world.student_account), invitation_id, 1, True)
     with pytest.raises(Conflict) as err:
-        destinations.submit(world.actor(world.student_account))
+        destinations.submit(world.actor(world.student_account), destination_id)
     assert err.value.code == "ALREADY_SIGNED"
     assert _lock(db_session, world.student.id).invitation_id == invitation_id
 
@@ -234,7 +243,7 @@ def test_after_cancellation_a_new_registration_starts(world, db_session, dicts):
     destinations.request_cancel(student, destination_id, "改为待就业")
     destinations.approve(world.actor(world.college_reviewer), destination_id)
     destinations.approve(world.actor(world.school_reviewer), destination_id)
-    fresh = destinations.submit(student, awaiting_work())
+    fresh = destinations.submit(student, None, awaiting_work())
     assert fresh.id != destination_id and fresh.state.value == rules.COLLEGE_REVIEW
 
 

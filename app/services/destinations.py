@@ -225,21 +225,24 @@ def load(actor: Actor, destination_id: int, *, lock: bool = False) -> OtherDesti
     return DESTINATION.load(actor, destination_id, lock=lock)
 
 
-def _write(actor: Actor, reg: Registration, action: str) -> OtherDestination:
+def _write(actor: Actor, reg: Registration, action: str, destination_id: int | None) -> OtherDestination:
     _student_only(actor)
     spec, data = _checked(reg)
-    d = current(actor, lock=True)
-    if d is None:
+    if destination_id is None:
+        if current(actor, lock=True) is not None:
+            raise Conflict("DESTINATION_EXISTS", "你已有一条未注销的去向登记，请在该登记上修改")
         student = db.session.get(Student, actor.student_id)
         d = OtherDestination(student_id=student.id, school_id=student.school_id,
                              college_id=student.college_id, cohort=student.cohort)
-    elif d.state.value not in rules.EDITABLE_STATES:
-        raise Conflict("INVALID_STATE", f"该去向登记当前为“{rules.STATE_LABELS[d.state.value]}”，不能修改")
+    else:
+        d = load(actor, destination_id, lock=True)
+        if d.state.value not in rules.EDITABLE_STATES:
+            raise Conflict("INVALID_STATE", f"该去向登记当前为“{rules.STATE_LABELS[d.state.value]}”，不能修改")
     d.category_code, d.subcategory_code = reg.category_code, reg.subcategory_code or None
     d.data = data
     d.unit_name = rules.display_name(spec, data["fields"])
     if d.id is None:
-        _run(d, action if action == "submit" else "save", actor)
+        _run(d, "submit" if action == "submit" else "save", actor)
     else:
         _run(d, "edit", actor)
         if action == "submit":
@@ -248,20 +251,20 @@ def _write(actor: Actor, reg: Registration, action: str) -> OtherDestination:
 
 
 @transactional
-def save_draft(actor: Actor, reg: Registration) -> OtherDestination:
-    """暂存: create or update the open registration (only what is filled in is checked)."""
-    return _write(actor, reg, "save")
+def save_draft(actor: Actor, reg: Registration, destination_id: int | None = None) -> OtherDestination:
+    """暂存: create the registration (None) or update this one (only what is filled in is checked)."""
+    return _write(actor, reg, "save", destination_id)
 
 
 @transactional
-def submit(actor: Actor, reg: Registration | None = None) -> OtherDestination:
+def submit(actor: Actor, destination_id: int | None, reg: Registration | None = None) -> OtherDestination:
     """保存并送审: with a form, save it first; the complete form (and evidence) goes to review
     and takes the student's one destination."""
     if reg is not None:
-        return _write(actor, reg, "submit")
-    d = current(actor, lock=True)
-    if d is None:
-        raise NotFound("DESTINATION_NOT_FOUND", "尚未登记其他去向")
+        return _write(actor, reg, "submit", destination_id)
+    if destination_id is None:
+        raise InvalidInput("DESTINATION_REQUIRED", "请先填写去向信息")
+    d = load(actor, destination_id, lock=True)
     _run(d, "submit", actor)
     return d
 
