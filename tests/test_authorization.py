@@ -57,6 +57,28 @@ def _agreement_of(world, invitation_id: int) -> int:
     return invitation_id
 
 
+def _destination_of(world, invitation_id: int) -> int:
+    """world.student's other destination (其他去向), sent to review, with one evidence image."""
+    return _destination_and_file(world)[0]
+
+
+def _destination_and_file(world) -> tuple[int, int]:
+    if not hasattr(world, "destination_and_file"):
+        from app.services import destinations
+        from tests.destination_helpers import awaiting_work, png
+
+        actor = world.actor(world.student_account)
+        draft = destinations.save_draft(actor, awaiting_work())
+        image = destinations.add_evidence(actor, draft.id, png())
+        world.destination_and_file = (destinations.submit(actor, draft.id).id, image.id)
+    return world.destination_and_file
+
+
+@pytest.fixture(autouse=True)
+def upload_dir(app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path / "uploads"))
+
+
 # Which object an id parameter names: (world, invitation_id) → the id of an object owned by
 # world.student and world.employer. A parameter missing here makes its ownership cases skip with
 # the reason (the 401/403 cases still run, with a placeholder id).
@@ -66,6 +88,8 @@ OBJECT_OF_PARAM = {
     "employer_id": lambda world, invitation_id: world.employer.id,
     "agreement_id": _agreement_of,  # the e-agreement's downloads (owners: 200, or 409 while rendering)
     "account_id": lambda world, invitation_id: world.hr2.id,  # a colleague of the owner, world.hr
+    "destination_id": _destination_of,
+    "file_id": lambda world, invitation_id: _destination_and_file(world)[1],  # an image of that one
 }
 
 # Id routes whose object is not owned by one school or party: only the role is checked.
@@ -95,6 +119,10 @@ BODIES = {
     **{f"api.{party}_disagree_termination": lambda world: {"reason": "不同意"}
        for party in ("student", "employer")},
     "api.review_reject_signing": lambda world: {"reason": "信息不实"},
+    **{f"api.{name}_destination": lambda world: {"category_code": "70", "fields": {}, "archive": {}}
+       for name in ("create", "update")},
+    "api.cancel_destination": lambda world: {"reason": "改为签约就业"},
+    "api.review_reject_destination": lambda world: {"reason": "材料不清晰"},
     "api.review_reject_termination": lambda world: {"reason": "证据不足"},
     "api.review_reveal": lambda world: {"field": "id_number"},
     "api.review_force_terminate": lambda world: {"reason": "单位已注销", "confirm": "true"},

@@ -89,6 +89,27 @@ def _intervention_evidence(world, objects) -> int:
     return item.id
 
 
+def _destination_and_file(world, objects) -> tuple[int, int]:
+    """An other destination (其他去向) of a student of the world's college, in college review,
+    with one evidence image: (destination id, image id)."""
+    if "destination" not in objects:
+        from app.extensions import db
+        from app.models import Role
+        from app.services import destinations
+        from tests.destination_helpers import awaiting_work, png
+        from tests.factories import AccountFactory, StudentFactory
+
+        student = StudentFactory(major=world.major)
+        account = AccountFactory(role=Role.STUDENT, student_id=student.id, school_id=student.school_id,
+                                 username=None, password_hash=None)
+        db.session.flush()
+        actor = world.actor(account)
+        draft = destinations.save_draft(actor, awaiting_work())
+        image = destinations.add_evidence(actor, draft.id, png())
+        objects["destination"] = (destinations.submit(actor, draft.id).id, image.id)
+    return objects["destination"]
+
+
 # Which object an id parameter names, and who owns it (default: the object's own reviewers).
 OBJECT_OF_PARAM = {
     "invitation_id": (lambda world, objects: objects["invitation_id"], OWNERS),
@@ -99,6 +120,8 @@ OBJECT_OF_PARAM = {
     "employer_id": (lambda world, objects: world.other_employer.id, None),
     # A student is administered by the school's reviewers (college reviewers have no such page).
     "student_id": (lambda world, objects: world.student.id, {"school-reviewer(own-school)"}),
+    "destination_id": (lambda world, objects: _destination_and_file(world, objects)[0], OWNERS),
+    "file_id": (lambda world, objects: _destination_and_file(world, objects)[1], OWNERS),
     # Schools are the platform admin's pages only (every other role is refused by role).
     "school_id": (lambda world, objects: world.school.id, None),
     # The employer's desktop pages name its agreements so; another employer gets a 404.
@@ -114,6 +137,7 @@ FORMS = {
     "web.review.signing": lambda objects: {"action": "reveal_id_number"},
     "web.review.termination": lambda objects: {"action": "reject", "reason": "证据不足"},
     "web.employers.employer": lambda objects: {"decision": "reject", "reason": "材料不清晰"},
+    "web.destinations.detail": lambda objects: {"action": "reject", "reason": "材料不清晰"},
 }
 
 

@@ -19,7 +19,7 @@ EXPECTED_KINDS = [
     "affiliation",
 ]
 
-FIELD_TYPES = {"text", "region", "date", "country"}
+FIELD_TYPES = {"text", "region", "date", "country", "choice"}
 NO_EVIDENCE_DESTINATIONS = {"70", "71", "72"}
 
 
@@ -183,7 +183,9 @@ def test_destination_selectable_entries_have_fields_and_evidence():
         keys = [f["key"] for f in fields]
         assert len(keys) == len(set(keys)), e["code"]
         for f in fields:
-            assert set(f) == {"key", "label", "required", "type"}, (e["code"], f)
+            assert {"key", "label", "required", "type"} <= set(f) <= {
+                "key", "label", "required", "type", "options", "default"}, (e["code"], f)
+            assert ("options" in f) == (f["type"] == "choice"), (e["code"], f)
             assert isinstance(f["key"], str) and f["key"], (e["code"], f)
             assert isinstance(f["label"], str) and f["label"].strip(), (e["code"], f)
             assert isinstance(f["required"], bool), (e["code"], f)

@@ -52,7 +52,8 @@ def seed(app, db, caller: str) -> Seeded:
     - A: world.hr → world.student, waiting for an answer;
     - B: other_hr → world.student, signed, reviewed, effective, and other_hr asks to terminate it
       (the termination waits for the student);
-    - C: world.hr → student2, accepted, then modified by world.hr (a revision awaiting the answer).
+    - C: world.hr → student2, accepted, then modified by world.hr (a revision awaiting the answer);
+    - D: world.student's 其他去向, saved as a draft.
     """
     from app.services import reviews, terminations
 
@@ -71,9 +72,14 @@ def seed(app, db, caller: str) -> Seeded:
     termination = terminations.request_termination(world.actor(world.other_hr), b, "业务调整", True).id
     responses.accept_invitation(world.actor(world.student2_account), c, 1, True)
     invitations.modify_invitation(world.actor(world.hr), c, World.terms(position="高级软件工程师"))
+    from app.services import destinations
+    from tests.destination_helpers import awaiting_work
+
+    # D: world.student's other destination, a draft (the signed agreement B holds the destination).
+    d = destinations.save_draft(world.actor(world.student_account), awaiting_work()).id
     account = world.hr if caller == "employer_user" else world.student_account
     seeded = Seeded(headers=ApiClient(app.test_client(), account).headers,
-                    ids={"invitation_id": [a, b, c], "termination_id": [termination]},
+                    ids={"invitation_id": [a, b, c], "termination_id": [termination], "destination_id": [d]},
                     student_ids=[world.student.id, world.student2.id, world.other_college_student.id])
     db.session.commit()  # nothing left open while the served app writes
     return seeded

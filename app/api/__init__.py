@@ -66,6 +66,7 @@ def init_app(app: Flask) -> None:
     from app.api import (  # noqa: F401  (modules that add routes to bp)
         admin_deliveries,
         auth_routes,
+        destinations,
         directory,
         documents,
         employer,
@@ -73,8 +74,10 @@ def init_app(app: Flask) -> None:
         employer_accounts,
         employer_checks,
         notifications,
+        paper,
         review,
         review_actions,
+        review_destinations,
         review_statistics,
         student,
         subscriptions,

@@ -8,6 +8,7 @@ EMPLOYER_INVITATION_PAGE = "pages/employer/invitation/detail?id={invitation_id}"
 EMPLOYER_HOME_PAGE = "pages/employer/home/index"
 STUDENT_TERMINATION_PAGE = "pages/student/termination/detail?id={termination_id}"
 EMPLOYER_TERMINATION_PAGE = "pages/employer/termination/detail?id={termination_id}"
+STUDENT_DESTINATION_PAGE = "pages/student/destination/detail?id={destination_id}"
 
 HIGH, NORMAL, LOW = 0, 1, 2  # LOW waits for the next day's quota when pushes run short
 
@@ -87,6 +88,19 @@ EVENTS: dict[str, EventSpec] = {
     "termination_rejected": EventSpec(
         "解约审核不通过", "解除与{employer_name}的协议（{position}）的申请审核不通过：{remark}。协议继续有效。",
         STUDENT_TERMINATION_PAGE, HIGH),
+    # 其他去向 (app/services/destinations.py): the outcomes reach the student.
+    "destination_approved": EventSpec(
+        "其他去向审核通过", "你登记的毕业去向（{category}：{unit_name}）已审核通过。",
+        STUDENT_DESTINATION_PAGE, HIGH),
+    "destination_rejected": EventSpec(
+        "其他去向审核不通过", "你登记的毕业去向（{category}：{unit_name}）审核不通过：{remark}。请修改后重新送审。",
+        STUDENT_DESTINATION_PAGE, HIGH),
+    "destination_cancelled": EventSpec(
+        "去向注销审核通过", "你登记的毕业去向（{category}：{unit_name}）已注销，可以重新签约或登记其他去向。",
+        STUDENT_DESTINATION_PAGE, HIGH),
+    "destination_cancel_rejected": EventSpec(
+        "去向注销审核不通过", "注销毕业去向（{category}：{unit_name}）的申请审核不通过：{remark}。该去向继续有效。",
+        STUDENT_DESTINATION_PAGE, HIGH),
     # Service levels (SPEC §13), to reviewer accounts: one message per run listing their items.
     "review_overdue": EventSpec(
         "审核超时提醒",

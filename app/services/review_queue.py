@@ -414,10 +414,14 @@ def count(actor: Actor, f: QueueFilter, kind: str) -> int:
 
 def tab_counts(actor: Actor) -> dict[str, int]:
     """What waits for me in each tab (the numbers on the tabs)."""
+    from app.services import review_destinations
+
     state = MY_REVIEW_STATE[actor.role]
-    return {name: db.session.scalar(select(func.count()).select_from(model).where(
+    counts = {name: db.session.scalar(select(func.count()).select_from(model).where(
         in_scope(actor, model), model.state == state))
         for name, model in (("signings", Invitation), ("terminations", Termination))}
+    counts["destinations"] = review_destinations.waiting_count(actor)
+    return counts
 
 
 def all_rows(actor: Actor, f: QueueFilter, kind: str, batch: int = 1000):

@@ -18,7 +18,9 @@ def children() -> list[Blueprint]:
         employer_students,
         platform_admin,
         review,
+        review_destinations,
         review_employers,
+        review_paper,
         school_admin,
         school_students,
         statistics,
@@ -27,8 +29,9 @@ def children() -> list[Blueprint]:
     )
 
     # school_students adds its routes to school_admin.bp; employer_* theirs to employer_pages.bp
-    return [work.bp, review.bp, review_employers.bp, school_admin.bp, statistics.bp, platform_admin.bp,
-            account.bp, employer_pages.bp, student_pages.bp]
+    return [work.bp, review.bp, review_destinations.bp, review_paper.bp, review_employers.bp,
+            school_admin.bp, statistics.bp, platform_admin.bp, account.bp, employer_pages.bp,
+            student_pages.bp]
 
 
 def init_app(app: Flask) -> None:

@@ -28,6 +28,7 @@ NAV: list[NavItem] = [
     _item("首页", "web.home", {COLLEGE, SCHOOL, ADMIN}),
     _item("签约审核", "web.review.signings", {COLLEGE, SCHOOL}, "/review/signings"),
     _item("解约审核", "web.review.terminations_queue", {COLLEGE, SCHOOL}, "/review/terminations"),
+    _item("其他去向", "web.destinations.queue", {COLLEGE, SCHOOL}, "/review/destinations"),
     _item("单位认证", "web.employers.queue", {SCHOOL, ADMIN}, "/review/employers"),
     _item("签约统计", "web.statistics.index", {COLLEGE, SCHOOL, ADMIN}, "/statistics"),
     _item("学生管理", "web.school.students", {SCHOOL}, "/school/students", "/school/signing-open",
