@@ -23,3 +23,5 @@ from app.models.school_admin import (MinimumWage, ReviewReminder, ScopeChange,  
                                      SigningScope, StudentChange)
 from app.models.document import AgreementDocument  # noqa: F401
 from app.models.relay import RelayMarker  # noqa: F401
+from app.models.paper import (PaperAgreement, PaperScan, PaperState, PaperTermination,  # noqa: F401
+                              PaperTerminationState)

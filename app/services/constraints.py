@@ -19,6 +19,9 @@ CONFLICTS = {
     "pk_active_destinations": ("ALREADY_SIGNED", "你已有有效的毕业去向，不能再与其他单位签约"),
     "uq_invitations_open_pair": ("DUPLICATE_OPEN_INVITATION", "你单位对该学生已有未结束的邀约，不能重复邀请"),
     "uq_terminations_in_flight_invitation_id": ("TERMINATION_IN_FLIGHT", "该协议已有进行中的解约申请"),
+    "uq_paper_terminations_in_flight_agreement_id": ("TERMINATION_IN_FLIGHT", "该协议已有进行中的解约申请"),
+    "uq_paper_agreements_open_student_id": ("PAPER_IN_PROGRESS",
+                                            "你已有一份未完成的线下签约协议书，一次只能录入一份"),
 }
 
 _MYSQL_KEY = re.compile(r"for key '([^']+)'")  # 1062 Duplicate entry 'x' for key 'name' ('table.name')
