@@ -81,6 +81,7 @@ def init_app(app: Flask) -> None:
                          subscriptions)
     from app.api import review_statistics  # noqa: F401  (routes)
     from app.api import documents  # noqa: F401  (routes)
+    from app.api import paper  # noqa: F401  (routes)
 
     app.register_blueprint(bp)
     if app.config["TESTING"]:  # never in production: config refuses TESTING there

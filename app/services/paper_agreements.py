@@ -226,8 +226,8 @@ def _check_request(request: TerminationRequest) -> None:
 def request_termination(actor: Actor, paper_id: int, request: TerminationRequest,
                         file: FileStorage | None, ip: str | None = None) -> PaperTermination:
     """解约申请: type, reason and the stamped proof (JPG/PNG ≤ 2 MB); then the school's review."""
-    _check_request(request)
     paper = PAPER.load(actor, paper_id, lock=True)
+    _check_request(request)
     termination = PaperTermination(paper_agreement_id=paper.id, student_id=paper.student_id,
                                    school_id=paper.school_id, college_id=paper.college_id,
                                    type=request.type, reason=request.reason.strip(),
