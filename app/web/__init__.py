@@ -8,12 +8,12 @@ _children_registered = False
 
 def children() -> list[Blueprint]:
     """Each desktop feature's blueprint; add yours here (registered under ``web``)."""
-    from app.web import review, review_employers, work
+    from app.web import review, review_employers, review_paper, work
     from app.web import account, platform_admin, school_admin, school_students, statistics  # noqa: F401
 
     # school_students adds its routes to school_admin.bp
-    return [work.bp, review.bp, review_employers.bp, school_admin.bp, statistics.bp, platform_admin.bp,
-            account.bp]
+    return [work.bp, review.bp, review_paper.bp, review_employers.bp, school_admin.bp, statistics.bp,
+            platform_admin.bp, account.bp]
 
 
 def init_app(app: Flask) -> None:
