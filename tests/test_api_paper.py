@@ -192,3 +192,54 @@ def test_the_pdf_says_what_the_student_entered(student, world, db_session):
                      "提供员工宿舍", "（线下签约）", "学校审核协议书通过"):
         assert expected in text, expected
     assert "未生效" not in text  # the copy to print carries no watermark
+
+
+def test_a_draft_is_previewed_before_generation(student, world, db_session):
+    draft = student.post("/student/paper-agreements", json={"content": {
+        "employer": {"name": "长沙某公司", "credit_code": "bad"},
+        "terms": {"position": "质检员", "report_deadline": "not a date", "probation_salary": "abc"}}}).get_json()
+    preview = student.get(f"/student/paper-agreements/{draft['id']}/preview")
+    assert preview.status_code == 200, preview.get_json()
+    body = preview.get_json()
+    assert body["title"] == "全国普通高等学校毕业生就业协议书" and body["subtitle"] == "（线下签约）"
+    employer = {x["label"]: x["value"] for x in body["parties"][0]}
+    assert employer["单位名称"] == "长沙某公司" and employer["统一社会信用代码"] == "—"
+    terms = {x["label"]: x["value"] for x in body["sections"][0]["lines"]}
+    assert terms["拟聘用职位"] == "质检员" and terms["报到期限"] == "—"
+    student.put(f"/student/paper-agreements/{draft['id']}", json={"content": ph.content()})
+    full = student.get(f"/student/paper-agreements/{draft['id']}/preview").get_json()
+    archive = {x["label"]: x["value"] for x in full["sections"][1]["lines"]}
+    assert archive["档案接收"] == "签约单位接收"
+
+
+def test_the_standard_termination_proof_is_filled_in(student, world, db_session):
+    from pypdf import PdfReader
+
+    paper_id = ph.numbered(world)
+    early = student.get(f"/student/paper-agreements/{paper_id}/termination-proof")
+    assert early.status_code == 409
+    paper_id = ph.effective(world, world.student2_account)
+    other = ApiClient(student.client, world.student2_account)
+    pdf = other.get(f"/student/paper-agreements/{paper_id}/termination-proof")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    text = "".join(p.extract_text().replace("\n", "") for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "就业协议解除证明" in text and world.student2.name in text and "长沙麓山精密机械有限公司" in text
+    assert student.get(f"/student/paper-agreements/{paper_id}/termination-proof").status_code == 404
+
+
+def test_the_student_asks_to_terminate_over_the_api(student, school, college, world, db_session):
+    paper_id = ph.effective(world)
+    asked = send_file(student, f"/student/paper-agreements/{paper_id}/terminations", "proof", ph.png_bytes(),
+                      "proof.png", type="mutual", reason="双方协商一致", acknowledge="true")
+    assert asked.status_code == 200, asked.get_json()
+    body = asked.get_json()
+    assert body["terminations"][0]["state"] == "college_review" and "request_termination" not in body["actions"]
+    termination_id = body["terminations"][0]["id"]
+    seen = college.get(f"/review/paper-agreements/{paper_id}").get_json()
+    assert seen["terminations"][0]["actions"] == ["approve", "reject"]
+    college.post(f"/review/paper-terminations/{termination_id}/approve")
+    done = school.post(f"/review/paper-terminations/{termination_id}/approve").get_json()
+    assert done["state"] == "terminated" and done["terminations"][0]["state"] == "approved"
+    pdf_proof = send_file(student, f"/student/paper-agreements/{paper_id}/terminations", "proof",
+                          b"%PDF-1.4 fake", "proof.pdf", type="mutual", reason="再次", acknowledge="true")
+    assert pdf_proof.status_code in (409, 415)

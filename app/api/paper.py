@@ -20,6 +20,7 @@ from app.api.schemas_paper import (
     PaperDetailOut,
     PaperList,
     PaperSummary,
+    PreviewOut,
     ReviewPaperList,
     ReviewPaperQuery,
     ReviewPaperRow,
@@ -200,6 +201,27 @@ def paper_pdf(paper_id: int):
 def paper_png(paper_id: int):
     """The agreement's pages as one PNG, 750 px wide, for a phone screen."""
     return _send(paper_documents.paper_file(current_actor(), paper_id, "png"), inline=True)
+
+
+@bp.get("/student/paper-agreements/<int:paper_id>/termination-proof")
+@roles_required(*STUDENT)
+@spec.validate(resp=Response("HTTP_200", "HTTP_304", **ERRORS), tags=["paper"])
+def paper_termination_proof(paper_id: int):
+    """The standard 《就业协议解除证明》 filled in from the agreement (PDF), to print and have stamped."""
+    return _send(paper_documents.termination_proof(current_actor(), paper_id), inline=False)
+
+
+@bp.get("/student/paper-agreements/<int:paper_id>/preview")
+@roles_required(*STUDENT)
+@spec.validate(resp=Response(HTTP_200=PreviewOut, **ERRORS), tags=["paper"])
+def paper_preview(paper_id: int):
+    """预览协议书: what the agreement will say, section by section, before it is generated."""
+    document = paper_documents.preview(current_actor(), paper_id)
+    return PreviewOut(title=document.title, subtitle=document.subtitle, number_line=document.number_line,
+                      parties=[[{"label": x.label, "value": x.value} for x in side]
+                               for side in (document.parties or ())],
+                      sections=[{"title": s.title, "lines": [{"label": x.label, "value": x.value} for x in s.lines],
+                                 "text": s.text} for s in document.sections])
 
 
 # -- the school's review ---------------------------------------------------------------------------

@@ -139,3 +139,22 @@ class ReviewPaperQuery(BaseModel):
     q: Optional[str] = Field(None, max_length=30)
     cursor: Optional[str] = Field(None, max_length=200)
     limit: int = Field(20, ge=1, le=100)
+
+
+class PreviewLine(BaseModel):
+    label: str
+    value: str
+
+
+class PreviewSection(BaseModel):
+    title: str
+    lines: list[PreviewLine] = []
+    text: Optional[str] = None
+
+
+class PreviewOut(BaseModel):
+    title: str
+    subtitle: str
+    number_line: str
+    parties: list[list[PreviewLine]]  # 甲方, 乙方
+    sections: list[PreviewSection]

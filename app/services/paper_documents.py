@@ -39,8 +39,9 @@ def document_state(paper: PaperAgreement) -> str:
     return state if state in (rules.EFFECTIVE, rules.TERMINATED) else "paper_" + state
 
 
-def paper_facts(paper: PaperAgreement) -> doc.AgreementFacts:
-    content = paper.content or {}
+def paper_facts(paper: PaperAgreement, content: dict | None = None) -> doc.AgreementFacts:
+    """What the agreement says; ``content`` stands in for the stored one (a draft's preview)."""
+    content = (paper.content or {}) if content is None else content
     employer = dict(content.get("employer") or {})
     terms = dict(content.get("terms") or {})
     employer.setdefault("contact_name", terms.get("contact_name"))
@@ -131,3 +132,68 @@ def document_summary(paper: PaperAgreement) -> dict | None:
     if paper.agreement_no is None:
         return None
     return documents._summary(documents.row_of(doc.PAPER, paper.id))
+
+
+PROOF_TEXT = ("甲乙双方于上述日期签订的《全国普通高等学校毕业生就业协议书》（线下签约），经双方协商，"
+              "自本证明签署之日起解除。甲方同意乙方另行择业，双方不再履行该协议书约定的权利和义务。特此证明。")
+
+
+def termination_proof(actor: Actor, paper_id: int) -> documents.DocumentFile:
+    """《高等学校毕业生就业协议解除证明》 in the standard form, filled in from the agreement, for the
+    student to print and have stamped (seed 002 §2.4.1). Its QR code is the agreement's own.
+    A page of text laid out in well under a second, so it is made on request and never stored."""
+    from app.services import agreement_pdf
+    from app.services.paper_flow import PAPER
+
+    paper = PAPER.load(actor, paper_id)
+    if paper.state.value != rules.EFFECTIVE:
+        raise Conflict("NOT_EFFECTIVE", "只有签约审核通过的线下协议可以下载解约证明")
+    facts = paper_facts(paper)
+    digest = doc.content_hash(facts)
+    key = current_app.config["AGREEMENT_MAC_KEY"]
+    mac = doc.document_mac(key, facts.ref, digest)
+    verified = next((s.at for s in facts.steps if s.label == "学校签约鉴证通过"), None)
+    document = doc.Document(
+        title="高等学校毕业生就业协议解除证明", subtitle="（线下签约）",
+        number_line=f"协议书编号：{facts.number}", parties=None,
+        sections=(doc.Section("一、原协议", (
+            doc.Line("甲方（用人单位）", facts.employer.get("name") or "—"),
+            doc.Line("统一社会信用代码", facts.employer.get("credit_code") or "—"),
+            doc.Line("乙方（毕业生）", facts.student.get("name") or "—"),
+            doc.Line("学号", facts.student.get("student_no") or "—"),
+            doc.Line("毕业学校", facts.school_name), doc.Line("学院", facts.college_name),
+            doc.Line("拟聘用职位", facts.terms.get("position") or "—"),
+            doc.Line("签约鉴证日期", doc.cn_date(verified)))),
+            doc.Section("二、解除证明", text=PROOF_TEXT)),
+        content_hash=digest, verify_url=doc.verify_url(current_app.config["PUBLIC_BASE_URL"], facts.ref, mac),
+        ref=facts.ref, watermark=None,
+        closing=("本证明一式三份，甲方、乙方及乙方所在学校各执一份。",),
+        signatures=(("甲方（盖章）", "　年　月　日"), ("乙方（签名）", "　年　月　日")),
+        footer_note="请打印本证明，交用人单位盖章后拍照或扫描上传（JPG/PNG，不超过2MB）。")
+    pdf, _ = agreement_pdf.render_pdf(document, current_app.config.get("DOCUMENT_FONT") or None)
+    import hashlib
+
+    return documents.DocumentFile(pdf, "application/pdf", f"就业协议解除证明-{facts.number}.pdf",
+                                  hashlib.sha256(pdf).hexdigest()[:32])
+
+
+def preview(actor: Actor, paper_id: int) -> doc.Document:
+    """预览协议书: the document as it will read (a draft may still lack fields: shown as —)."""
+    from app.services.paper_flow import PAPER
+
+    paper = PAPER.load(actor, paper_id)
+    content = paper.content or {}
+    stored = content
+    if paper.state.value == rules.DRAFT:
+        problems = rules.draft_problems(content)
+        if not problems:
+            stored = rules.PaperContent.model_validate(content).stored()  # the archive inside the terms
+        else:  # what is entered and well-formed; the rest shows as —
+            parts = {k: dict(v) if isinstance(v := content.get(k), dict) else {}
+                     for k in ("employer", "terms", "archive")}
+            for where in problems:
+                part, _, name = where.partition(".")
+                parts.get(part, {}).pop(name.split(".")[0], None)
+            stored = {"employer": parts["employer"], "terms": {**parts["terms"], "archive": parts["archive"]}}
+    return paper_document(paper_facts(paper, stored), doc.FULL, current_app.config["PUBLIC_BASE_URL"],
+                          current_app.config["AGREEMENT_MAC_KEY"])
