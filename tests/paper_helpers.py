@@ -15,7 +15,7 @@ from app.services import agreement_pdf, documents, paper_agreements
 
 
 def content(**employer_overrides: Any) -> dict[str, Any]:
-    employer = {"name": "长沙麓山精密机械有限公司", "credit_code": "91430100MA4L16JQ9B",
+    employer = {"name": "长沙麓山精密机械有限公司", "credit_code": "91430100MA4L16JQ9D",
                 "industry_code": "A", "nature_code": "10", "region_code": "430104",
                 "postcode": "410000", "address": "长沙市岳麓区麓山南路88号", **employer_overrides}
     return {

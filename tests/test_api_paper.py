@@ -188,7 +188,7 @@ def test_the_pdf_says_what_the_student_entered(student, world, db_session):
     data = student.get(f"/paper-agreements/{paper_id}/document").data
     text = "".join(p.extract_text().replace("\n", "") for p in PdfReader(io.BytesIO(data)).pages)
     number = db_session.scalar(select(PaperAgreement.agreement_no).where(PaperAgreement.id == paper_id))
-    for expected in (number, "长沙麓山精密机械有限公司", "91430100MA4L16JQ9B", "机械设计工程师", world.student.name,
+    for expected in (number, "长沙麓山精密机械有限公司", "91430100MA4L16JQ9D", "机械设计工程师", world.student.name,
                      "提供员工宿舍", "（线下签约）", "学校审核协议书通过"):
         assert expected in text, expected
     assert "未生效" not in text  # the copy to print carries no watermark

@@ -215,3 +215,11 @@ def test_every_step_is_on_the_flow_log_and_notified(world, db_session):
     assert events == ["paper_generated", "paper_college_approved", "paper_approved", "paper_scan_submitted",
                       "paper_college_verified", "paper_effective"]
     assert verify_flow_log()[1] == []
+
+
+def test_a_mistyped_credit_code_is_caught_before_generation(world, db_session):
+    actor = world.actor(world.student_account)
+    draft = papers.create_draft(actor, ph.content(credit_code="91430100MA4L16JQ9B"))
+    with pytest.raises(InvalidInput) as refused:
+        papers.generate(actor, draft.id, True)
+    assert refused.value.fields == {"employer.credit_code": "统一社会信用代码校验位错误"}

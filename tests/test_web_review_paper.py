@@ -38,7 +38,7 @@ def test_first_review_at_both_levels_then_the_scan_and_its_match(app, world, db_
     path = f"/review/paper/{paper_id}"
     college = logged_in(app, world.college_reviewer)
     detail = text(college.get(path))
-    assert "协议书审核通过" in detail and "机械设计工程师" in detail and "91430100MA4L16JQ9B" in detail
+    assert "协议书审核通过" in detail and "机械设计工程师" in detail and "91430100MA4L16JQ9D" in detail
     assert post_form(college, path, {"action": "approve"}).status_code == 303
     assert state(db_session, paper_id) == "school_review"
     school = logged_in(app, world.school_reviewer)

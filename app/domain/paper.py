@@ -17,9 +17,10 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Optional, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator, model_validator
 
 from app.domain.errors import Conflict, DomainError, Forbidden
+from app.domain.identity import credit_code_error
 from app.domain.terms import ArchiveTerms, InvitationTerms, PostCode, RegionCode, Text100, Text200
 from app.domain.workflow import FIRST_REVIEW, NEW, SAME, Transition, Workflow, transition
 
@@ -211,6 +212,15 @@ class PaperEmployer(BaseModel):
     address: Text200  # 通讯地址
     email: Optional[Annotated[str, StringConstraints(strip_whitespace=True, max_length=100,
                                                      pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]] = None
+
+    @field_validator("credit_code")
+    @classmethod
+    def _checksum(cls, value: str) -> str:
+        """The check character too (SPEC §13): a mistyped code is caught before the school sees it."""
+        problem = credit_code_error(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class PaperContent(BaseModel):
