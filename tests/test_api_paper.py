@@ -49,18 +49,21 @@ def send_file(api, path: str, field: str, content: bytes, filename: str = "scan.
 def test_the_student_enters_generates_prints_and_feeds_back(student, college, school, world, db_session):
     listing = student.get("/student/paper-agreements").get_json()
     assert listing == {"items": [], "can_create": True, "blocker": None}
-    created = student.post("/student/paper-agreements", json={"content": {"employer": {"name": "长沙某公司"}}})
+    created = student.post("/student/paper-agreements",
+                           json={"content": {"employer": {"name": "长沙某公司"}}})
     assert created.status_code == 201, created.get_json()
     body = created.get_json()
     paper_id = body["id"]
     assert body["state"] == "draft" and body["document_label"] == "未生成"
-    assert {"update", "discard", "generate"} <= set(body["actions"]) and "employer.credit_code" in body["problems"]
+    assert {"update", "discard", "generate"} <= set(body["actions"])
+    assert "employer.credit_code" in body["problems"]
     assert student.get("/student/paper-agreements").get_json()["can_create"] is False
     updated = student.put(f"/student/paper-agreements/{paper_id}", json={"content": ph.content()}).get_json()
     assert updated["problems"] == {} and updated["labels"]["employer_nature"] == "机关"
     unconfirmed = student.post(f"/student/paper-agreements/{paper_id}/generate", json={"confirm": False})
     assert unconfirmed.status_code == 400 and error_code(unconfirmed) == "CONFIRMATION_REQUIRED"
-    generated = student.post(f"/student/paper-agreements/{paper_id}/generate", json={"confirm": True}).get_json()
+    generated = student.post(f"/student/paper-agreements/{paper_id}/generate",
+                             json={"confirm": True}).get_json()
     assert generated["state"] == "college_review" and generated["state_label"] == "协议书待学院审核"
     early = student.get(f"/paper-agreements/{paper_id}/document")
     assert early.status_code == 409 and error_code(early) == "AGREEMENT_NOT_NUMBERED"
@@ -81,7 +84,8 @@ def test_the_student_enters_generates_prints_and_feeds_back(student, college, sc
     assert fed["scan"]["found_refs"] == [approved["agreement_no"]]
 
     seen = college.get(f"/review/paper-agreements/{paper_id}").get_json()
-    assert seen["scan"]["match_label"] == "扫描件二维码与本协议书一致" and seen["actions"] == ["approve", "reject"]
+    assert seen["scan"]["match_label"] == "扫描件二维码与本协议书一致"
+    assert seen["actions"] == ["approve", "reject"]
     college.post(f"/review/paper-agreements/{paper_id}/approve")
     done = school.post(f"/review/paper-agreements/{paper_id}/approve").get_json()
     assert done["state"] == "effective" and done["state_label"] == "签约审核通过"
@@ -100,7 +104,8 @@ def test_bad_uploads_are_4xx_with_chinese_messages_and_change_nothing(student, w
     cases = [
         (post(b"definitely not a png"), 415, "UNSUPPORTED_FILE_TYPE"),
         (post(b"%PDF-1.4\n" + b"1" * 100, "scan.pdf"), 415, "UNSUPPORTED_FILE_TYPE"),
-        (post(ph.jpeg_bytes(ph.scan_image(ph.pdf_of(paper_id)))[:5000], "cut.jpg"), 415, "UNSUPPORTED_FILE_TYPE"),
+        (post(ph.jpeg_bytes(ph.scan_image(ph.pdf_of(paper_id)))[:5000], "cut.jpg"), 415,
+         "UNSUPPORTED_FILE_TYPE"),
         (post(b"\x89PNG\r\n\x1a\n" + b"\0" * (2 * 1024 * 1024)), 413, "FILE_TOO_LARGE"),
         (post(ph.png_bytes()), 400, "SCAN_WITHOUT_CODE"),
         (student.post(path, json={"scan": "x"}), 415, "UNSUPPORTED_MEDIA_TYPE"),
@@ -157,15 +162,18 @@ def test_another_college_or_school_gets_404_and_an_employer_403(client, world, d
         other = ApiClient(client, account)
         assert other.get(f"/review/paper-agreements/{paper_id}").status_code == 404
         assert other.post(f"/review/paper-agreements/{paper_id}/approve").status_code == 404
-        assert paper_id not in [r["id"] for r in other.get("/review/paper-agreements?status=all").get_json()["items"]]
-    assert ApiClient(client, world.student2_account).get(f"/student/paper-agreements/{paper_id}").status_code == 404
+        listed = other.get("/review/paper-agreements?status=all").get_json()["items"]
+        assert paper_id not in [r["id"] for r in listed]
+    other_student = ApiClient(client, world.student2_account)
+    assert other_student.get(f"/student/paper-agreements/{paper_id}").status_code == 404
     assert ApiClient(client, world.hr).get(f"/paper-agreements/{paper_id}/document").status_code == 403
 
 
 def test_a_rejection_needs_its_reason(college, world, db_session):
     paper_id = ph.generated(world)
     assert college.post(f"/review/paper-agreements/{paper_id}/reject", json={"reason": ""}).status_code == 400
-    failed = college.post(f"/review/paper-agreements/{paper_id}/reject", json={"reason": "信息不实"}).get_json()
+    failed = college.post(f"/review/paper-agreements/{paper_id}/reject",
+                          json={"reason": "信息不实"}).get_json()
     assert failed["state"] == "failed" and failed["last_remark"] == "信息不实"
 
 
@@ -188,7 +196,8 @@ def test_the_pdf_says_what_the_student_entered(student, world, db_session):
     data = student.get(f"/paper-agreements/{paper_id}/document").data
     text = "".join(p.extract_text().replace("\n", "") for p in PdfReader(io.BytesIO(data)).pages)
     number = db_session.scalar(select(PaperAgreement.agreement_no).where(PaperAgreement.id == paper_id))
-    for expected in (number, "长沙麓山精密机械有限公司", "91430100MA4L16JQ9D", "机械设计工程师", world.student.name,
+    for expected in (number, "长沙麓山精密机械有限公司", "91430100MA4L16JQ9D", "机械设计工程师",
+                     world.student.name,
                      "提供员工宿舍", "（线下签约）", "学校审核协议书通过"):
         assert expected in text, expected
     assert "未生效" not in text  # the copy to print carries no watermark
@@ -197,7 +206,8 @@ def test_the_pdf_says_what_the_student_entered(student, world, db_session):
 def test_a_draft_is_previewed_before_generation(student, world, db_session):
     draft = student.post("/student/paper-agreements", json={"content": {
         "employer": {"name": "长沙某公司", "credit_code": "bad"},
-        "terms": {"position": "质检员", "report_deadline": "not a date", "probation_salary": "abc"}}}).get_json()
+        "terms": {"position": "质检员", "report_deadline": "not a date",
+                  "probation_salary": "abc"}}}).get_json()
     preview = student.get(f"/student/paper-agreements/{draft['id']}/preview")
     assert preview.status_code == 200, preview.get_json()
     body = preview.get_json()
@@ -233,7 +243,8 @@ def test_the_student_asks_to_terminate_over_the_api(student, school, college, wo
                       "proof.png", type="mutual", reason="双方协商一致", acknowledge="true")
     assert asked.status_code == 200, asked.get_json()
     body = asked.get_json()
-    assert body["terminations"][0]["state"] == "college_review" and "request_termination" not in body["actions"]
+    assert body["terminations"][0]["state"] == "college_review"
+    assert "request_termination" not in body["actions"]
     termination_id = body["terminations"][0]["id"]
     seen = college.get(f"/review/paper-agreements/{paper_id}").get_json()
     assert seen["terminations"][0]["actions"] == ["approve", "reject"]

@@ -134,7 +134,8 @@ BODIES = {
     "api.create_paper_agreement": lambda world: {"content": {}},
     "api.update_paper_agreement": lambda world: {"content": {}},
     "api.generate_paper_agreement": lambda world: {"confirm": True},
-    "api.paper_termination": lambda world: {"type": "mutual", "reason": "双方协商一致", "acknowledge": "true"},
+    "api.paper_termination": lambda world: {"type": "mutual", "reason": "双方协商一致",
+                                            "acknowledge": "true"},
     "api.review_paper_reject": lambda world: {"reason": "信息不实"},
     "api.review_paper_termination_reject": lambda world: {"reason": "证明材料不清晰"},
     **{f"api.review_{name}": lambda world: {"reason": "学生信息有误", "confirm": True}

@@ -111,7 +111,8 @@ def _paper_scan_of(world, objects) -> int:
 
     account = _paper_student_account(world)
     paper_id = paper_helpers.numbered(world, account)
-    return paper_agreements.submit_scan(world.actor(account), paper_id, paper_helpers.scan_upload(paper_id)).id
+    scan = paper_helpers.scan_upload(paper_id)
+    return paper_agreements.submit_scan(world.actor(account), paper_id, scan).id
 
 
 def _paper_termination_of(world, objects) -> int:

@@ -26,7 +26,8 @@ def outcome(result) -> str | tuple:
     kind, value = result
     if kind == "ok":
         return "won"
-    return (type(value).__name__, getattr(value, "code", None) if isinstance(value, Conflict) else str(value)[:160])
+    detail = getattr(value, "code", None) if isinstance(value, Conflict) else str(value)[:160]
+    return type(value).__name__, detail
 
 
 def test_generating_a_paper_agreement_and_accepting_an_invitation_at_once_one_wins(app, committing_db):

@@ -6,8 +6,15 @@ import pytest
 from sqlalchemy import select
 
 from app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.models import (ActiveDestination, DestinationKind, FlowEntry, Notification, PaperAgreement,
-                        PaperScan, ReviewLevels)
+from app.models import (
+    ActiveDestination,
+    DestinationKind,
+    FlowEntry,
+    Notification,
+    PaperAgreement,
+    PaperScan,
+    ReviewLevels,
+)
 from app.services import paper_agreements as papers
 from app.services import responses, uploads
 from app.services.flow import verify_flow_log
@@ -156,7 +163,8 @@ def test_a_rejected_scan_goes_back_to_awaiting_feedback_with_the_reason(world, d
     assert paper.state.value == "awaiting_feedback" and paper.last_remark == "单位公章不清晰"
     papers.submit_scan(actor, paper_id, ph.scan_upload(paper_id))  # uploaded again
     assert state(db_session, paper_id) == "college_verify"
-    assert len(db_session.scalars(select(PaperScan).where(PaperScan.paper_agreement_id == paper_id)).all()) == 2
+    scans = db_session.scalars(select(PaperScan).where(PaperScan.paper_agreement_id == paper_id)).all()
+    assert len(scans) == 2
 
 
 def test_a_scan_of_another_agreement_or_without_a_code_is_refused_and_not_stored(world, db_session,

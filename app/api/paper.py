@@ -177,7 +177,8 @@ def paper_feedback(paper_id: int, form: ScanForm):
 def paper_termination(paper_id: int, form: TerminationForm):
     """解约申请: type, reason, acknowledge and the stamped proof (multipart ``proof``)."""
     if form is None:
-        raise InvalidInput("FILE_REQUIRED", "请以表单（multipart/form-data）提交解约申请", {"proof": "请上传解约证明"})
+        raise InvalidInput("FILE_REQUIRED", "请以表单（multipart/form-data）提交解约申请",
+                           {"proof": "请上传解约证明"})
     paper_agreements.request_termination(
         current_actor(), paper_id,
         paper_agreements.TerminationRequest(form.type or "", form.reason or "",
@@ -217,11 +218,14 @@ def paper_termination_proof(paper_id: int):
 def paper_preview(paper_id: int):
     """预览协议书: what the agreement will say, section by section, before it is generated."""
     document = paper_documents.preview(current_actor(), paper_id)
+
+    def lines(items) -> list[dict]:
+        return [{"label": x.label, "value": x.value} for x in items]
+
     return PreviewOut(title=document.title, subtitle=document.subtitle, number_line=document.number_line,
-                      parties=[[{"label": x.label, "value": x.value} for x in side]
-                               for side in (document.parties or ())],
-                      sections=[{"title": s.title, "lines": [{"label": x.label, "value": x.value} for x in s.lines],
-                                 "text": s.text} for s in document.sections])
+                      parties=[lines(side) for side in (document.parties or ())],
+                      sections=[{"title": s.title, "lines": lines(s.lines), "text": s.text}
+                                for s in document.sections])
 
 
 # -- the school's review ---------------------------------------------------------------------------
@@ -236,8 +240,9 @@ def review_paper_agreements(query: ReviewPaperQuery):
     f = QueueFilter(status=query.status, cohort=query.cohort, college_id=query.college, major_id=query.major,
                     q=(query.q or "").strip() or None)
     page = paper_review.page(actor, f, query.cursor, query.limit)
-    return ReviewPaperList(items=[ReviewPaperRow(**{**r.__dict__, "last_action_at": iso_china(r.last_action_at)})
-                                  for r in page.rows],
+    rows = [ReviewPaperRow(**{**r.__dict__, "last_action_at": iso_china(r.last_action_at)})
+            for r in page.rows]
+    return ReviewPaperList(items=rows,
                            next_cursor=page.next_cursor, waiting=paper_review.waiting_count(actor))
 
 

@@ -14,9 +14,19 @@ from app.domain import paper as rules
 from app.domain.actors import Actor
 from app.domain.workflow import NEW, Transition
 from app.extensions import db
-from app.models import (ActiveDestination, DestinationKind, PaperAgreement, PaperTermination,
-                        RecipientType, RecordStatus, ReviewLevels, School, SourceStatus, Student,
-                        TrainingMode)
+from app.models import (
+    ActiveDestination,
+    DestinationKind,
+    PaperAgreement,
+    PaperTermination,
+    RecipientType,
+    RecordStatus,
+    ReviewLevels,
+    School,
+    SourceStatus,
+    Student,
+    TrainingMode,
+)
 from app.services import documents
 from app.services.notify import notify
 from app.services.numbering import next_agreement_no

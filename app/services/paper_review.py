@@ -37,7 +37,8 @@ STATUS_FILTERS = {
     "termination_review": "解约待我审核",
     "all": "全部",
 }
-_GROUPS = {"first_review": tuple(rules.FIRST_REVIEW_STATES), "second_review": tuple(rules.SECOND_REVIEW_STATES)}
+_GROUPS = {"first_review": tuple(rules.FIRST_REVIEW_STATES),
+           "second_review": tuple(rules.SECOND_REVIEW_STATES)}
 PAGE_SIZE = 20
 
 

@@ -13,7 +13,7 @@ from app.domain import signing as signing_rules
 from app.domain.errors import InvalidInput, NotFound
 from app.services import paper_agreements, paper_reads, paper_review, review_queue
 from app.web.base import REVIEWERS, back_to, current_actor, render, role_required
-from app.web.review import parse_filter, _filter_args
+from app.web.review import _filter_args, parse_filter
 
 bp = Blueprint("review_paper", __name__, url_prefix="/review/paper")
 

@@ -15,6 +15,7 @@ const services = {
   employer: require('../services/employer'),
   directory: require('../services/directory'),
   subscriptions: require('../services/subscriptions'),
+  paper: require('../services/paper'),
 }
 
 const terms = fixture('invitation_invited').terms
@@ -72,6 +73,15 @@ const CALLS = {
   'directory.findSchools': s => s.directory.findSchools('湖南'),
   'directory.getDictionary': s => s.directory.getDictionary('region', { parent: '430000' }),
   'subscriptions.getMomentTemplates': s => s.subscriptions.getMomentTemplates('student_accepted'),
+  'paper.listPaperAgreements': s => s.paper.listPaperAgreements(),
+  'paper.getPaperAgreement': s => s.paper.getPaperAgreement(3),
+  'paper.createPaperAgreement': s => s.paper.createPaperAgreement({ employer: { name: '长沙麓山精密机械有限公司' } }),
+  'paper.updatePaperAgreement': s => s.paper.updatePaperAgreement(3, { terms: { position: '机械设计工程师' } }),
+  'paper.discardPaperAgreement': s => s.paper.discardPaperAgreement(3),
+  'paper.previewPaperAgreement': s => s.paper.previewPaperAgreement(3),
+  'paper.generatePaperAgreement': s => s.paper.generatePaperAgreement(3),
+  'paper.submitScan': s => s.paper.submitScan(3, 'wxfile://tmp/scan.jpg'),
+  'paper.requestPaperTermination': s => s.paper.requestPaperTermination(3, { type: 'mutual', reason: '双方协商一致' }, 'wxfile://tmp/proof.png'),
   'subscriptions.recordChoices': s => s.subscriptions.recordChoices('student_accepted', { SUB_REVIEW_PASSED: 'accept' }),
 }
 
