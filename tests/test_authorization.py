@@ -77,6 +77,33 @@ def _destination_and_file(world) -> tuple[int, int]:
 @pytest.fixture(autouse=True)
 def upload_dir(app, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path / "uploads"))
+def _paper_of(world, invitation_id: int) -> int:
+    """world.student's paper agreement, generated (the invitation is only a letter: no destination)."""
+    from sqlalchemy import select
+
+    from app.models import PaperAgreement
+    from tests import paper_helpers
+
+    existing = world_session().scalar(select(PaperAgreement.id).where(
+        PaperAgreement.open_student_id == world.student.id))
+    return existing or paper_helpers.generated(world)
+
+
+def _paper_termination_of(world, invitation_id: int) -> int:
+    """world.student's paper agreement made effective, and its termination asked."""
+    import tempfile
+
+    from flask import current_app
+
+    from app.services import paper_agreements
+    from tests import paper_helpers
+
+    current_app.config["UPLOAD_DIR"] = tempfile.mkdtemp(prefix="wq-authz-")
+    paper_id = paper_helpers.effective(world)
+    return paper_agreements.request_termination(
+        world.actor(world.student_account), paper_id,
+        paper_agreements.TerminationRequest("mutual", "双方协商一致", True),
+        paper_helpers.upload(paper_helpers.png_bytes(), "proof.png")).id
 
 
 # Which object an id parameter names: (world, invitation_id) → the id of an object owned by
@@ -90,6 +117,8 @@ OBJECT_OF_PARAM = {
     "account_id": lambda world, invitation_id: world.hr2.id,  # a colleague of the owner, world.hr
     "destination_id": _destination_of,
     "file_id": lambda world, invitation_id: _destination_and_file(world)[1],  # an image of that one
+    "paper_id": _paper_of,  # world.student's paper agreement (线下签约)
+    "paper_termination_id": _paper_termination_of,
 }
 
 # Id routes whose object is not owned by one school or party: only the role is checked.
@@ -128,6 +157,13 @@ BODIES = {
     "api.review_force_terminate": lambda world: {"reason": "单位已注销", "confirm": "true"},
     "api.review_batch_approve": lambda world: {"ids": [1]},
     "api.review_verify_employer": lambda world: {"decision": "reject", "reason": "材料不清晰"},
+    "api.create_paper_agreement": lambda world: {"content": {}},
+    "api.update_paper_agreement": lambda world: {"content": {}},
+    "api.generate_paper_agreement": lambda world: {"confirm": True},
+    "api.paper_termination": lambda world: {"type": "mutual", "reason": "双方协商一致",
+                                            "acknowledge": "true"},
+    "api.review_paper_reject": lambda world: {"reason": "信息不实"},
+    "api.review_paper_termination_reject": lambda world: {"reason": "证明材料不清晰"},
     **{f"api.review_{name}": lambda world: {"reason": "学生信息有误", "confirm": True}
        for name in ("void_agreement", "invalidate_agreement", "withdraw_approval")},
 }

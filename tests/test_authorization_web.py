@@ -110,6 +110,45 @@ def _destination_and_file(world, objects) -> tuple[int, int]:
     return objects["destination"]
 
 
+def _paper_student_account(world):
+    """A student of world.college (world.student holds an online agreement here) and their account."""
+    from app.models import Role
+    from tests.factories import AccountFactory, StudentFactory
+
+    student = StudentFactory(major=world.major)
+    return AccountFactory(role=Role.STUDENT, student_id=student.id, school_id=student.school_id,
+                          username=None, password_hash=None)
+
+
+def _paper_of(world, objects) -> int:
+    """A generated paper agreement (线下签约) in the college's first review."""
+    from tests import paper_helpers
+
+    return paper_helpers.generated(world, _paper_student_account(world))
+
+
+def _paper_scan_of(world, objects) -> int:
+    """The stamped scan of a numbered paper agreement."""
+    from app.services import paper_agreements
+    from tests import paper_helpers
+
+    account = _paper_student_account(world)
+    paper_id = paper_helpers.numbered(world, account)
+    scan = paper_helpers.scan_upload(paper_id)
+    return paper_agreements.submit_scan(world.actor(account), paper_id, scan).id
+
+
+def _paper_termination_of(world, objects) -> int:
+    from app.services import paper_agreements
+    from tests import paper_helpers
+
+    account = _paper_student_account(world)
+    paper_id = paper_helpers.effective(world, account)
+    return paper_agreements.request_termination(
+        world.actor(account), paper_id, paper_agreements.TerminationRequest("mutual", "双方协商一致", True),
+        paper_helpers.upload(paper_helpers.png_bytes(), "proof.png")).id
+
+
 # Which object an id parameter names, and who owns it (default: the object's own reviewers).
 OBJECT_OF_PARAM = {
     "invitation_id": (lambda world, objects: objects["invitation_id"], OWNERS),
@@ -128,6 +167,9 @@ OBJECT_OF_PARAM = {
     "agreement_id": (lambda world, objects: objects["invitation_id"], {"employer-user"}),
     # The student's desktop pages: their own letters (another student's: tests/test_web_student.py).
     "letter_id": (lambda world, objects: objects["student_letter_id"], {"student"}),
+    "paper_id": (_paper_of, OWNERS),
+    "scan_id": (_paper_scan_of, OWNERS),
+    "paper_termination_id": (_paper_termination_of, OWNERS),
 }
 STRING_PARAMS = {"kind": {"web.review.export": "signings", "web.review.evidence": "intervention",
                           "web.admin.dictionary": "region"}}
@@ -136,6 +178,7 @@ FORMS = {
     "web.review.signings": lambda objects: {"action": "batch_approve", "ids": str(objects["invitation_id"])},
     "web.review.signing": lambda objects: {"action": "reveal_id_number"},
     "web.review.termination": lambda objects: {"action": "reject", "reason": "证据不足"},
+    "web.review_paper.detail": lambda objects: {"action": "reject", "reason": "信息不实"},
     "web.employers.employer": lambda objects: {"decision": "reject", "reason": "材料不清晰"},
     "web.destinations.detail": lambda objects: {"action": "reject", "reason": "材料不清晰"},
 }

@@ -106,6 +106,17 @@ DEFAULT_TEMPLATES: dict[str, dict[str, Any]] = {
         "time4": "{created_time}"}),
     "termination_approved": _tpl("termination_approved", _outcome("已解约", with_remark=False)),
     "termination_rejected": _tpl("termination_rejected", _outcome("不通过")),
+    # 线下签约, to the student
+    "paper_approved": _tpl("paper_approved", {
+        **_EMPLOYER_SIDE, "character_string3": "{agreement_no}", "phrase4": "待反馈",
+        "time5": "{created_time}"}),
+    "paper_rejected": _tpl("paper_rejected", _outcome("不通过")),
+    "paper_effective": _tpl("paper_effective", {
+        **_EMPLOYER_SIDE, "character_string3": "{agreement_no}", "phrase4": "已生效",
+        "time5": "{created_time}"}),
+    "paper_scan_rejected": _tpl("paper_scan_rejected", _outcome("请重新反馈")),
+    "paper_termination_approved": _tpl("paper_termination_approved", _outcome("已解约", with_remark=False)),
+    "paper_termination_rejected": _tpl("paper_termination_rejected", _outcome("不通过")),
     # to reviewers (service levels)
     "review_overdue": _tpl("review_overdue", {
         "thing1": "{kind_label}", "number2": "{count}", "thing3": "超过{limit}个工作日未处理",

@@ -9,6 +9,7 @@ EMPLOYER_HOME_PAGE = "pages/employer/home/index"
 STUDENT_TERMINATION_PAGE = "pages/student/termination/detail?id={termination_id}"
 EMPLOYER_TERMINATION_PAGE = "pages/employer/termination/detail?id={termination_id}"
 STUDENT_DESTINATION_PAGE = "pages/student/destination/detail?id={destination_id}"
+STUDENT_PAPER_PAGE = "pages/student/paper/detail?id={paper_id}"
 
 HIGH, NORMAL, LOW = 0, 1, 2  # LOW waits for the next day's quota when pushes run short
 
@@ -101,6 +102,40 @@ EVENTS: dict[str, EventSpec] = {
     "destination_cancel_rejected": EventSpec(
         "去向注销审核不通过", "注销毕业去向（{category}：{unit_name}）的申请审核不通过：{remark}。该去向继续有效。",
         STUDENT_DESTINATION_PAGE, HIGH),
+    # 线下签约 (app/domain/paper.py), to the student.
+    "paper_generated": EventSpec(
+        "协议书已生成", "你与{employer_name}的线下协议书（{position}）已生成，等待{review_stage}。",
+        STUDENT_PAPER_PAGE),
+    "paper_college_approved": EventSpec(
+        "协议书学院审核通过", "你与{employer_name}的线下协议书（{position}）已通过学院审核，等待学校审核。",
+        STUDENT_PAPER_PAGE),
+    "paper_approved": EventSpec(
+        "协议书审核通过，请反馈签约材料",
+        "你与{employer_name}的线下协议书已审核通过，编号{agreement_no}。请下载打印，交单位签字盖章后上传扫描件。",
+        STUDENT_PAPER_PAGE, HIGH),
+    "paper_rejected": EventSpec(
+        "协议书审核不通过", "你与{employer_name}的线下协议书（{position}）审核不通过：{remark}。你可以重新录入协议书。",
+        STUDENT_PAPER_PAGE, HIGH),
+    "paper_scan_submitted": EventSpec(
+        "签约材料已提交", "你与{employer_name}的盖章协议书已提交，等待{review_stage}。", STUDENT_PAPER_PAGE, LOW),
+    "paper_college_verified": EventSpec(
+        "签约审核学院通过", "你与{employer_name}的线下签约已通过学院签约审核，等待学校签约审核。",
+        STUDENT_PAPER_PAGE),
+    "paper_effective": EventSpec(
+        "线下签约已生效", "你与{employer_name}的线下签约已审核通过，协议书编号{agreement_no}。",
+        STUDENT_PAPER_PAGE, HIGH),
+    "paper_scan_rejected": EventSpec(
+        "签约审核不通过，请重新反馈", "你与{employer_name}的盖章协议书审核不通过：{remark}。请重新上传签约材料。",
+        STUDENT_PAPER_PAGE, HIGH),
+    "paper_termination_requested": EventSpec(
+        "解约申请已提交", "你解除与{employer_name}的线下协议的申请已提交，等待{review_stage}。",
+        STUDENT_PAPER_PAGE, LOW),
+    "paper_termination_approved": EventSpec(
+        "线下协议已解约", "你与{employer_name}的线下协议已解约，你可以重新签约或登记其他去向。",
+        STUDENT_PAPER_PAGE, HIGH),
+    "paper_termination_rejected": EventSpec(
+        "解约审核不通过", "解除与{employer_name}的线下协议的申请审核不通过：{remark}。协议继续有效。",
+        STUDENT_PAPER_PAGE, HIGH),
     # Service levels (SPEC §13), to reviewer accounts: one message per run listing their items.
     "review_overdue": EventSpec(
         "审核超时提醒",

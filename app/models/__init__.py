@@ -25,3 +25,5 @@ from app.models.document import AgreementDocument  # noqa: F401
 from app.models.relay import RelayMarker  # noqa: F401
 from app.models.destination import (DestinationFile, DestinationState, FilePurpose,  # noqa: F401
                                     OtherDestination)
+from app.models.paper import (PaperAgreement, PaperScan, PaperState, PaperTermination,  # noqa: F401
+                              PaperTerminationState)

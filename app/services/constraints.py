@@ -20,6 +20,9 @@ CONFLICTS = {
     "uq_invitations_open_pair": ("DUPLICATE_OPEN_INVITATION", "你单位对该学生已有未结束的邀约，不能重复邀请"),
     "uq_terminations_in_flight_invitation_id": ("TERMINATION_IN_FLIGHT", "该协议已有进行中的解约申请"),
     "uq_other_destinations_open_student_id": ("DESTINATION_EXISTS", "你已有一条未注销的去向登记，请在该登记上修改"),
+    "uq_paper_terminations_in_flight_agreement_id": ("TERMINATION_IN_FLIGHT", "该协议已有进行中的解约申请"),
+    "uq_paper_agreements_open_student_id": ("PAPER_IN_PROGRESS",
+                                            "你已有一份未完成的线下签约协议书，一次只能录入一份"),
 }
 
 _MYSQL_KEY = re.compile(r"for key '([^']+)'")  # 1062 Duplicate entry 'x' for key 'name' ('table.name')

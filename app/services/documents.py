@@ -202,9 +202,16 @@ def _termination_letter(subject_id: int, base_url: str, key: str) -> Rendered:
                     doc.termination_letter(masked, doc.MASKED, base_url, key))
 
 
-# kind → what its documents say; paper agreements register theirs here (issue 13).
+def _paper(subject_id: int, base_url: str, key: str) -> Rendered:
+    from app.services import paper_documents
+
+    return paper_documents.rendered(subject_id, base_url, key)
+
+
+# kind → what its documents say.
 BUILDERS: dict[str, Callable[[int, str, str], Rendered]] = {
     doc.ONLINE: _online,
+    doc.PAPER: _paper,
     doc.TERMINATION_LETTER: _termination_letter,
 }
 

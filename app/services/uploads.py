@@ -15,6 +15,7 @@ import re
 import secrets
 import threading
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,7 +95,9 @@ def read_limited(file: FileStorage | None, max_bytes: int, field: str, label: st
     return content
 
 
-def _decode(content: bytes, fmt: str, field: str, label: str) -> Image.Image:
+def _decode(content: bytes, fmt: str, field: str, label: str,
+            max_pixels: int | None = None) -> Image.Image:
+    max_pixels = MAX_IMAGE_PIXELS if max_pixels is None else max_pixels
     refused = UnsupportedUpload("UNSUPPORTED_FILE_TYPE", f"{label}不是有效的JPEG或PNG图片",
                                 {field: "图片无法识别或已损坏"})
     try:
@@ -102,7 +105,7 @@ def _decode(content: bytes, fmt: str, field: str, label: str) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(content), formats=[fmt])
             width, height = image.size
-            if width * height > MAX_IMAGE_PIXELS:
+            if width * height > max_pixels:
                 raise UnsupportedUpload("IMAGE_TOO_LARGE", f"{label}的像素尺寸过大，请缩小后上传",
                                         {field: "图片像素尺寸过大"})
             image.load()
@@ -134,27 +137,64 @@ def _reencode(image: Image.Image, fmt: str) -> bytes:
     return out.getvalue()
 
 
+@dataclass(frozen=True)
+class UploadUse:
+    """What one kind of upload accepts: its formats (sniffed), its byte and pixel limits, and
+    how the user calls it. Every file the system accepts names its use (USES)."""
+    name: str
+    label: str
+    field: str = "file"
+    formats: tuple[str, ...] = ("JPEG", "PNG")
+    max_bytes: int = MAX_IMAGE_BYTES
+    max_pixels: int | None = None  # None: MAX_IMAGE_PIXELS
+
+
+USES = {use.name: use for use in (
+    UploadUse("licence", "营业执照（或法人证书）扫描件", "licence"),
+    UploadUse("authorisation", "授权委托书", "authorisation"),
+    UploadUse("intervention_evidence", "证明材料", "evidence"),
+    # A stamped A4 agreement, photographed or scanned: its QR codes must stay readable.
+    UploadUse("paper_scan", "盖章协议书扫描件", "scan"),
+    UploadUse("paper_termination_proof", "解约证明", "proof"),
+)}
+
+
+def save_upload(use: UploadUse, file: FileStorage | None, *, ip: str | None = None,
+                inspect: Callable[[Image.Image], None] | None = None) -> StoredFile:
+    """save_image under the limits of a use; ``inspect`` sees the decoded image before anything
+    is stored and may refuse it (a DomainError), e.g. a scan whose QR code is another's."""
+    return save_image(file, use.max_bytes, field=use.field, label=use.label, ip=ip,
+                      formats=use.formats, max_pixels=use.max_pixels, inspect=inspect)
+
+
 def save_image(file: FileStorage | None, max_bytes: int = MAX_IMAGE_BYTES, *, field: str = "file",
-               label: str = "图片", ip: str | None = None) -> StoredFile:
+               label: str = "图片", ip: str | None = None, formats: tuple[str, ...] = ("JPEG", "PNG"),
+               max_pixels: int | None = None,
+               inspect: Callable[[Image.Image], None] | None = None) -> StoredFile:
     """Validate an uploaded JPEG/PNG and store a clean copy; the caller records the StoredFile.
 
     field names the form field in error messages; label is how the user calls the file; ip is
-    the uploader's, for the per-IP limit.
+    the uploader's, for the per-IP limit; formats the Pillow formats this use accepts.
     """
     content = read_limited(file, max_bytes, field, label, ip)
-    sniffed = next((v for sig, v in _FORMATS.items() if content.startswith(sig)), None)
+    sniffed = next((v for sig, v in _FORMATS.items() if content.startswith(sig) and v[0] in formats), None)
     if sniffed is None:  # the name and the declared Content-Type are not trusted
-        raise UnsupportedUpload("UNSUPPORTED_FILE_TYPE", f"{label}只能是JPEG或PNG图片",
-                                {field: "只能上传JPEG或PNG图片"})
+        names = "或".join("JPEG" if f == "JPEG" else f for f in formats)
+        raise UnsupportedUpload("UNSUPPORTED_FILE_TYPE", f"{label}只能是{names}图片",
+                                {field: f"只能上传{names}图片"})
     fmt, ext, content_type = sniffed
     wait = float(current_app.config.get("UPLOAD_DECODE_WAIT", DECODE_WAIT_SECONDS))
     if not _DECODER.acquire(timeout=wait):
         raise Unavailable("UPLOAD_BUSY", "图片处理繁忙，请稍后重新上传")
     try:
-        image = _decode(content, fmt, field, label)
-        data = _reencode(image, fmt)
-        size = image.size
-        image.close()
+        image = _decode(content, fmt, field, label, max_pixels)
+        try:
+            if inspect is not None:
+                inspect(image)
+            data = _reencode(image, fmt)
+            size = image.size
+        finally:
+            image.close()
     finally:
         _DECODER.release()
     key = f"{secrets.token_hex(16)}.{ext}"

@@ -35,9 +35,14 @@ def _online(ref: str) -> doc.AgreementFacts | None:
     return None if invitation is None else agreement_facts.online_facts(invitation)
 
 
-# The first character of a reference names its kind (agreement numbers: 1 online, 2 paper);
-# paper agreements register their resolver here (issue 13).
-RESOLVERS: dict[str, Callable[[str], doc.AgreementFacts | None]] = {"1": _online}
+def _paper(ref: str) -> doc.AgreementFacts | None:
+    from app.services import paper_documents
+
+    return paper_documents.facts_by_number(ref)
+
+
+# The first character of a reference names its kind (agreement numbers: 1 online, 2 paper).
+RESOLVERS: dict[str, Callable[[str], doc.AgreementFacts | None]] = {"1": _online, "2": _paper}
 
 
 def facts_for(ref: str) -> doc.AgreementFacts | None:

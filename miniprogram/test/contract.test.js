@@ -16,6 +16,7 @@ const services = {
   directory: require('../services/directory'),
   subscriptions: require('../services/subscriptions'),
   documents: require('../services/documents'),
+  paper: require('../services/paper'),
 }
 
 const terms = fixture('invitation_invited').terms
@@ -73,6 +74,15 @@ const CALLS = {
   'directory.findSchools': s => s.directory.findSchools('湖南'),
   'directory.getDictionary': s => s.directory.getDictionary('region', { parent: '430000' }),
   'subscriptions.getMomentTemplates': s => s.subscriptions.getMomentTemplates('student_accepted'),
+  'paper.listPaperAgreements': s => s.paper.listPaperAgreements(),
+  'paper.getPaperAgreement': s => s.paper.getPaperAgreement(3),
+  'paper.createPaperAgreement': s => s.paper.createPaperAgreement({ employer: { name: '长沙麓山精密机械有限公司' } }),
+  'paper.updatePaperAgreement': s => s.paper.updatePaperAgreement(3, { terms: { position: '机械设计工程师' } }),
+  'paper.discardPaperAgreement': s => s.paper.discardPaperAgreement(3),
+  'paper.previewPaperAgreement': s => s.paper.previewPaperAgreement(3),
+  'paper.generatePaperAgreement': s => s.paper.generatePaperAgreement(3),
+  'paper.submitScan': s => s.paper.submitScan(3, 'wxfile://tmp/scan.jpg'),
+  'paper.requestPaperTermination': s => s.paper.requestPaperTermination(3, { type: 'mutual', reason: '双方协商一致' }, 'wxfile://tmp/proof.png'),
   'subscriptions.recordChoices': s => s.subscriptions.recordChoices('student_accepted', { SUB_REVIEW_PASSED: 'accept' }),
   'documents.getDocuments': s => s.documents.getDocuments(12),
   'documents.openAgreement': s => s.documents.openAgreement(12),

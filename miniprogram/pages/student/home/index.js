@@ -37,6 +37,10 @@ Page({
     wx.navigateTo({ url: `/pages/student/termination/detail?id=${e.currentTarget.dataset.id}` })
   },
 
+  openPaper() {
+    wx.navigateTo({ url: '/pages/student/paper/list' })
+  },
+
   openTerminations() {
     wx.navigateTo({ url: '/pages/student/termination/list' })
   },
