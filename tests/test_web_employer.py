@@ -12,7 +12,7 @@ from openpyxl import Workbook, load_workbook
 
 from app.domain.flow_labels import ACTION_LABELS
 from app.models import AccountEvent, Favorite, Invitation, Termination
-from tests.review_helpers import accepted, effective, invite
+from tests.review_helpers import effective, invite
 from tests.factories import TEST_PASSWORD
 from tests.web_helpers import csrf_from, session_for, web_login
 

@@ -9,7 +9,7 @@ from spectree import Response
 
 from app.api import bp, spec
 from app.api.auth import roles_required
-from app.api.conventions import decode_cursor, encode_cursor
+from app.services.paging import decode_cursor, encode_cursor
 from app.api.schemas_common import ERRORS
 from app.clock import iso_china
 from app.domain.errors import InvalidInput

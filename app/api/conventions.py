@@ -2,7 +2,6 @@
 (API.md "Conventions")."""
 from __future__ import annotations
 
-import base64
 import functools
 import hashlib
 import inspect
@@ -11,17 +10,13 @@ from typing import Any
 
 from flask import Response, g, request
 from spectree import SpecTree
-from sqlalchemy import Select
 from werkzeug.exceptions import BadRequest
 
 from app.domain.errors import DomainError, InvalidInput
 from app.domain.text import text_problem
-from app.extensions import db
 from app.services import idempotency
 from app.services.unit import one_transaction
 
-MAX_LIMIT = 100
-MAX_CURSOR = 2**63 - 1  # ids are BIGINT
 MAX_JSON_DEPTH = 16  # our deepest body (letter terms → archive) is 3
 FORM_MIMETYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
@@ -120,37 +115,6 @@ def _check_text(value: Any, path: str) -> None:
             stack.extend((child, f"{where}.{i}" if where else str(i)) for i, child in enumerate(node))
     if problems:
         raise InvalidInput("VALIDATION_FAILED", "提交的内容包含不允许的控制字符或文字方向控制符", problems)
-
-
-def encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(str(last_id).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> int | None:
-    if not cursor:
-        return None
-    try:
-        value = int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInput("BAD_CURSOR", "分页参数无效", {"cursor": "分页参数无效"}) from None
-    if not 1 <= value <= MAX_CURSOR:
-        raise InvalidInput("BAD_CURSOR", "分页参数无效", {"cursor": "分页参数无效"})
-    return value
-
-
-def paginate(query: Select, id_column, cursor: str | None, limit: int) -> tuple[list, str | None]:
-    """Newest first by id; the cursor is the last id seen (stable under inserts)."""
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput("BAD_LIMIT", f"每页条数应为1至{MAX_LIMIT}", {"limit": f"应为1至{MAX_LIMIT}"})
-    after = decode_cursor(cursor)
-    if after is not None:
-        query = query.where(id_column < after)
-    rows = db.session.execute(query.order_by(id_column.desc()).limit(limit + 1)).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    items = [r[0] if len(r) == 1 else r for r in rows]
-    last_id = getattr(items[-1], "id", None) if items else None
-    return items, encode_cursor(last_id) if more and last_id else None
 
 
 def etag_response(response: Response) -> Response:

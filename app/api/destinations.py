@@ -15,10 +15,11 @@ from sqlalchemy import select
 
 from app.api import bp, spec
 from app.api.auth import current_actor, roles_required
-from app.api.conventions import idempotent, paginate
+from app.api.conventions import idempotent
+from app.services.paging import paginate
 from app.api.schemas_common import ERRORS, ErrorEnvelope
 from app.api.schemas_signing import FlowItem
-from app.api.serializers import flow_view
+from app.services.invitation_views import flow_view
 from app.clock import iso_china
 from app.domain import destinations as rules
 from app.domain.errors import InvalidInput

@@ -20,7 +20,7 @@ from app.api.schemas_signing import (
     PreviewBody,
     SendResults,
 )
-from app.api.serializers import invitation_detail
+from app.services.invitation_views import invitation_detail
 from app.api.student import list_response
 from app.domain.terms import InvitationTerms
 from app.extensions import db

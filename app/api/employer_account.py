@@ -12,11 +12,13 @@ from typing_extensions import Annotated
 
 from app.api import bp, spec
 from app.api.auth import current_actor, issue_token, roles_required
-from app.api.conventions import idempotent, paginate
+from app.api.conventions import idempotent
+from app.services.paging import paginate
 from app.api.schemas_common import ERRORS, ErrorEnvelope, Id
 from app.clock import iso_china
 from app.domain.errors import InvalidInput
-from app.domain.terms import ArchiveTerms, Phone, Text50, Text100, Text200
+from app.domain.registration import RegisterBody
+from app.domain.terms import ArchiveTerms, Text50
 from app.http import attachment
 from app.models import Favorite
 from app.services import archive, employers, favorites, search, uploads
@@ -24,23 +26,6 @@ from app.services import archive, employers, favorites, search, uploads
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATUS_LABELS = {"pending": "待审核", "approved": "已认证", "rejected": "认证未通过"}
-
-
-class RegisterBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: Text100  # 单位名称
-    credit_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30)]
-    nature_code: Code  # 单位性质 (dict unit_nature)
-    industry_code: Code  # 行业 (dict industry)
-    region_code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{6}$")]
-    affiliation_code: Optional[Code] = None  # 单位隶属 (dict affiliation)
-    address: Text200
-    contact_name: Text50
-    contact_phone: Phone
-    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=120,
-                                            pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-    username: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_.@-]{4,50}$")]
-    password: Annotated[str, StringConstraints(min_length=1, max_length=128)]
 
 
 class Registered(BaseModel):

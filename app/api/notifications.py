@@ -8,7 +8,7 @@ from spectree import Response
 
 from app.api import bp, spec
 from app.api.auth import current_actor, login_required
-from app.api.conventions import paginate
+from app.services.paging import paginate
 from app.api.schemas_common import ErrorEnvelope, Id
 from app.clock import iso_china
 from app.models import Notification

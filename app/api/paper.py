@@ -11,7 +11,8 @@ from spectree import Response
 
 from app.api import bp, spec
 from app.api.auth import current_actor, roles_required
-from app.api.conventions import attachment, idempotent
+from app.api.conventions import idempotent
+from app.http import attachment
 from app.api.schemas_common import ERRORS, ErrorEnvelope
 from app.api.schemas_paper import (
     DecisionBody,
@@ -27,7 +28,7 @@ from app.api.schemas_paper import (
     ScanForm,
     TerminationForm,
 )
-from app.api.serializers import flow_view
+from app.services.invitation_views import flow_view
 from app.clock import iso_china
 from app.domain import paper as rules
 from app.domain.errors import InvalidInput

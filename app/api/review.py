@@ -13,7 +13,8 @@ from spectree import Response
 
 from app.api import bp, spec
 from app.api.auth import current_actor, roles_required
-from app.api.conventions import MAX_LIMIT, idempotent
+from app.api.conventions import idempotent
+from app.services.paging import MAX_LIMIT
 from app.api.schemas_common import ERRORS, Id
 from app.clock import iso_china
 from app.domain import signing as signing_rules

@@ -5,7 +5,8 @@ from spectree import Response
 
 from app.api import bp, spec
 from app.api.auth import current_actor, roles_required
-from app.api.conventions import MAX_LIMIT, decode_cursor, encode_cursor, idempotent
+from app.api.conventions import idempotent
+from app.services.paging import MAX_LIMIT, decode_cursor, encode_cursor
 from app.api.schemas_common import ERRORS
 from app.api.schemas_signing import (
     AcceptBody,
@@ -18,7 +19,7 @@ from app.api.schemas_signing import (
     StudentHome,
     WaitingTermination,
 )
-from app.api.serializers import invitation_detail, invitation_summary, student_view
+from app.services.invitation_views import invitation_detail, invitation_summary, student_view
 from app.clock import iso_china
 from app.domain.errors import InvalidInput
 from app.services import responses, signing_reads

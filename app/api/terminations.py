@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from app.api import bp, spec
 from app.api.auth import current_actor, roles_required
-from app.api.conventions import idempotent, paginate
+from app.api.conventions import idempotent
+from app.services.paging import paginate
 from app.api.schemas_common import ERRORS
 from app.clock import iso_china
 from app.domain import termination as rules

@@ -23,7 +23,7 @@ from app.clock import utcnow
 from app.domain import destinations as rules
 from app.domain.actors import Actor
 from app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.domain.workflow import NEW, Transition
+from app.domain.workflow import Transition
 from app.extensions import db
 from app.models import (ActiveDestination, DestinationFile, DestinationKind, DictEntry, FilePurpose,
                         OtherDestination, RecipientType, RecordStatus, ReviewLevels, School, Student)

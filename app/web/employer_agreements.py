@@ -12,10 +12,10 @@ from datetime import date
 from flask import Response, flash, request, url_for
 from sqlalchemy import select
 
-from app.api.conventions import attachment
+from app.http import attachment
 from app.clock import utcnow
 from app.domain.signing import is_overdue
-from app.api.serializers import invitation_detail, invitation_summary
+from app.services.invitation_views import invitation_detail, invitation_summary
 from app.domain import termination as termination_rules
 from app.domain import workbench
 from app.domain.errors import InvalidInput

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Response, flash, request
 
-from app.api.conventions import attachment
+from app.http import attachment
 from app.domain.errors import InvalidInput
 from app.domain.terms import ArchiveTerms
 from app.services import archive, employer_accounts, employers

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import flash, redirect, request, url_for
 from pydantic import ValidationError
 
-from app.api.employer_account import RegisterBody
+from app.domain.registration import RegisterBody
 from app.domain.errors import Conflict, InvalidInput
 from app.services import directory, employers
 from app.services.dictionaries import region_options

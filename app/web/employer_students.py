@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Response, flash, request, url_for
 
-from app.api.conventions import attachment, paginate
+from app.http import attachment
+from app.services.paging import paginate
 from app.domain import workbench
 from app.domain.errors import NotFound
 from app.models import Favorite

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from flask import Blueprint, current_app
 from sqlalchemy import select
 
-from app.api.serializers import invitation_detail, invitation_summary
+from app.services.invitation_views import invitation_detail, invitation_summary
 from app.domain import termination as termination_rules
 from app.extensions import db
 from app.models import Termination

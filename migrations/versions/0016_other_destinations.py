@@ -1,7 +1,7 @@
 """other destinations (其他去向): registrations and their images
 
 Revision ID: destinations_1
-Revises: school_admin_1
+Revises: paper_1
 Create Date: 2026-11-30 01:37:24.426828
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'destinations_1'
-down_revision = 'school_admin_1'
+down_revision = 'paper_1'
 branch_labels = None
 depends_on = None
 
