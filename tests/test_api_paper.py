@@ -15,7 +15,7 @@ from tests.api_helpers import ApiClient
 @pytest.fixture(autouse=True)
 def uploads_and_documents(app, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path / "uploads"))
-    monkeypatch.setitem(app.config, "DOCUMENTS", {"ON_COMMIT": True})  # rendered inline after commit
+    monkeypatch.setitem(app.config["DOCUMENTS"], "ON_COMMIT", True)  # rendered inline after commit
 
 
 @pytest.fixture
