@@ -65,19 +65,19 @@ Component({
     },
 
     openPdf() {
-      return this.fetch('pdf', documents.openAgreement)
+      return this.download('pdf', documents.openAgreement)
     },
 
     previewPng() {
-      return this.fetch('png', documents.previewAgreement)
+      return this.download('png', documents.previewAgreement)
     },
 
     openLetter() {
-      return this.fetch('letter', documents.openTerminationLetter)
+      return this.download('letter', documents.openTerminationLetter)
     },
 
     // One download at a time; a 409 means the file is being (re)made: show the new status.
-    fetch(what, call) {
+    download(what, call) {
       if (this.data.busy) return Promise.resolve()
       this.setData({ busy: what, errorMessage: '' })
       return call(this.data.agreementId)
