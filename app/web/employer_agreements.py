@@ -13,12 +13,12 @@ from flask import Response, flash, request, url_for
 from sqlalchemy import select
 
 from app.api.conventions import attachment
-from app.clock import utcnow
-from app.domain.signing import is_overdue
 from app.api.serializers import invitation_detail, invitation_summary
+from app.clock import utcnow
 from app.domain import termination as termination_rules
 from app.domain import workbench
 from app.domain.errors import InvalidInput
+from app.domain.signing import is_overdue
 from app.extensions import db
 from app.models import Termination
 from app.services import employer_desk, employer_lists, invitations, presend_checks, signing_reads
@@ -28,8 +28,15 @@ from app.services.employer_lists import EmployerFilter
 from app.services.search import student_card
 from app.web import forms
 from app.web.base import back_to, current_actor, render
-from app.web.employer_letters import (ARCHIVE_FIELDS, TERM_FIELDS, form_digest, form_values, pickers,
-                                     reviewed_as, terms_from)
+from app.web.employer_letters import (
+    ARCHIVE_FIELDS,
+    TERM_FIELDS,
+    form_digest,
+    form_values,
+    pickers,
+    reviewed_as,
+    terms_from,
+)
 from app.web.employer_pages import bp, cohort_arg, employer_required
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
