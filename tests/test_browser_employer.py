@@ -157,3 +157,34 @@ def test_admin_user_manages_accounts_and_the_archive_profile(page, live_world, c
     expect(page.locator("#flash-area")).to_contain_text("账号已停用")
     expect(page.locator(f"tr[data-account='{world.hr2.id}']")).to_contain_text("已停用")
     shot(page, "employer-accounts")
+
+
+def test_termination_both_ways_from_the_detail(page, live_world, committing_db):
+    """The employer asks to terminate one agreement (解约须知 acknowledged) and agrees to the
+    student's request on another (with the second confirmation)."""
+    from app.services import terminations
+    from tests.review_helpers import effective
+
+    world = live_world
+    ours = effective(world)
+    theirs = effective(world, student=world.student2)
+    terminations.request_termination(world.actor(world.student2_account), theirs, "考取研究生", True)
+    committing_db.session.commit()
+
+    log_in(page, world.hr)
+    page.goto(f"/employer/agreements/{ours}")
+    page.click("[data-role=request-termination] summary")
+    page.fill("#t-reason", "岗位调整")
+    page.check("#t-ack")
+    page.click("[data-role=request-termination] button[type=submit]")
+    expect(page.locator("#flash-area")).to_contain_text("解约申请已提交")
+    expect(page.locator("[data-role=terminations]")).to_contain_text("岗位调整")
+
+    page.goto("/employer/")
+    page.click(f"[data-role=waiting-terminations] >> text={world.student2.name}")
+    expect(page.locator("[data-role=answer-termination]")).to_contain_text("考取研究生")
+    shot(page, "employer-termination-answer")
+    page.check("#a-confirm")
+    page.click("[data-role=answer-termination] button:has-text('同意解约')")
+    expect(page.locator("#flash-area")).to_contain_text("已同意解约")
+    expect(page.locator("[data-role=answer-termination]")).to_have_count(0)

@@ -12,8 +12,8 @@ from openpyxl import Workbook, load_workbook
 
 from app.domain.flow_labels import ACTION_LABELS
 from app.models import AccountEvent, Favorite, Invitation, Termination
-from tests.review_helpers import effective, invite
 from tests.factories import TEST_PASSWORD
+from tests.review_helpers import effective, invite
 from tests.web_helpers import csrf_from, session_for, web_login
 
 
@@ -67,7 +67,7 @@ def test_workbench_counts_switch_by_cohort(app, world, db_session):
     client = logged_in(app, world.hr)
 
     def count(html: str, group: str) -> int:
-        match = re.search(rf'data-count="{group}".*?wq-card-value">(\d+)<', html, re.S)
+        match = re.search(rf'data-count="{group}".*?wq-card-value">(\d+)<', html, re.DOTALL)
         return int(match.group(1))
 
     assert count(text(client.get("/employer/")), "signing") == 1
@@ -218,7 +218,7 @@ def test_letter_errors_are_named_in_chinese(app, world, db_session):
     client = logged_in(app, world.hr)
     token = csrf_from(text(client.get(f"/employer/letter?student_ids={world.student.id}")))
     page = text(client.post("/employer/letter", data={"csrf_token": token, "action": "send",
-                                                      **{**LETTER, "position": "", "regular_salary": "100"},
+                                                      **LETTER, "position": "", "regular_salary": "100",
                                                       "student_ids": [world.student.id]}))
     assert 'data-role="form-errors"' in page and "拟聘用职位" in page
     assert db_session.query(Invitation).count() == 0

@@ -67,3 +67,12 @@ def test_other_roles_cannot_open_student_pages(app, world):
     web_login(employer, world.hr)
     assert employer.get("/student/").status_code == 403
     assert app.test_client().get("/student/letters").headers["Location"].startswith("/login?next=")
+
+
+def test_a_destination_registered_offline_is_named(app, world, db_session):
+    from app.models import ActiveDestination, DestinationKind
+
+    db_session.add(ActiveDestination(student_id=world.student.id, kind=DestinationKind.PAPER))
+    db_session.commit()
+    page = text(student_client(app, world.student_account).get("/student/"))
+    assert "已登记毕业去向（线下签约）" in page

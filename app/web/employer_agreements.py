@@ -28,8 +28,15 @@ from app.services.employer_lists import EmployerFilter
 from app.services.search import student_card
 from app.web import forms
 from app.web.base import back_to, current_actor, render
-from app.web.employer_letters import (ARCHIVE_FIELDS, TERM_FIELDS, form_digest, form_values, pickers,
-                                     reviewed_as, terms_from)
+from app.web.employer_letters import (
+    ARCHIVE_FIELDS,
+    TERM_FIELDS,
+    form_digest,
+    form_values,
+    pickers,
+    reviewed_as,
+    terms_from,
+)
 from app.web.employer_pages import bp, cohort_arg, employer_required
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

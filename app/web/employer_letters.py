@@ -15,8 +15,8 @@ from sqlalchemy.orm import selectinload
 
 from app.domain.errors import InvalidInput
 from app.domain.terms import InvitationTerms
-from app.models import Student
 from app.extensions import db
+from app.models import Student
 from app.services import archive, directory, invitations, presend_checks, search
 from app.services.dictionaries import names_of, region_options
 from app.web import forms

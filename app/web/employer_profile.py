@@ -5,6 +5,7 @@ Thin: app/services/archive.py, employers.py, employer_accounts.py."""
 from __future__ import annotations
 
 from flask import Response, flash, request
+from pydantic import ValidationError
 
 from app.http import attachment
 from app.domain.errors import InvalidInput
@@ -49,7 +50,7 @@ def archive_page():
         values = {k: forms.text(k, limit=200) for k in ARCHIVE_FIELDS}
         try:
             terms = ArchiveTerms.model_validate({k: v or None for k, v in values.items()})
-        except Exception as exc:  # pydantic's ValidationError: say which fields, in Chinese
+        except ValidationError as exc:  # say what is wrong, in the model's Chinese messages
             errors = {"archive": "；".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())}
         else:
             archive.save_profile(actor, terms)

@@ -34,7 +34,7 @@ def register():
             if password != confirm:
                 raise InvalidInput("VALIDATION_FAILED", "两次输入的密码不一致", {"confirm": "两次输入的密码不一致"})
             body = _body(values, password)
-            employer, account = employers.register_employer(employers.Registration(**body.model_dump()),
+            _, account = employers.register_employer(employers.Registration(**body.model_dump()),
                                                             request.remote_addr)
         except (InvalidInput, Conflict) as exc:  # said beside the form, the values kept
             errors = exc.fields or {"form": exc.message}
