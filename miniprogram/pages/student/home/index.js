@@ -37,6 +37,10 @@ Page({
     wx.navigateTo({ url: `/pages/student/termination/detail?id=${e.currentTarget.dataset.id}` })
   },
 
+  openOtherDestinations() {
+    wx.navigateTo({ url: '/pages/student/destination/index' })
+  },
+
   openTerminations() {
     wx.navigateTo({ url: '/pages/student/termination/list' })
   },
