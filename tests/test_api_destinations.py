@@ -154,6 +154,7 @@ def test_withdraw_then_cancel_an_approved_one(client, world, dicts):
     assert asked.status_code == 200, asked.get_json()
     assert asked.get_json()["state"] == "cancel_college_review"
     assert [f["purpose"] for f in asked.get_json()["files"]] == ["evidence", "cancellation"]
+    assert college.get("/review/home").get_json()["destinations_waiting"] == 1
     queue = college.get("/review/destinations").get_json()
     assert [i["id"] for i in queue["items"]] == [destination_id]
     assert queue["items"][0]["state_label"] == "注销申请等待学院审核"

@@ -23,6 +23,9 @@ def test_the_tab_counts_what_waits_and_the_queue_lists_it(app, world, dicts):
     client = logged_in(app, world.college_reviewer)
     page = text(client.get("/review/signings"))
     assert 'data-tab-count="destinations">1<' in page
+    home = text(client.get("/"))
+    assert "待我审核的其他去向" in home
+    assert home.split('data-count="destinations-waiting"')[1].split('wq-card-value">')[1].startswith("1<")
     queue = client.get(QUEUE)
     assert queue.status_code == 200
     body = text(queue)

@@ -23,10 +23,21 @@ from app.clock import utcnow
 from app.domain import destinations as rules
 from app.domain.actors import Actor
 from app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.domain.workflow import NEW, Transition
+from app.domain.workflow import Transition
 from app.extensions import db
-from app.models import (ActiveDestination, DestinationFile, DestinationKind, DictEntry, FilePurpose,
-                        OtherDestination, RecipientType, RecordStatus, ReviewLevels, School, Student)
+from app.models import (
+    ActiveDestination,
+    DestinationFile,
+    DestinationKind,
+    DictEntry,
+    FilePurpose,
+    OtherDestination,
+    RecipientType,
+    RecordStatus,
+    ReviewLevels,
+    School,
+    Student,
+)
 from app.services import uploads
 from app.services.notify import notify
 from app.services.unit import transactional
