@@ -95,7 +95,7 @@ def test_draft_evidence_submit_and_the_detail(client, world, dicts):
     assert again.status_code == 200 and again.get_json()["state"] == "college_review"  # replayed
     detail = api.get(f"{BASE}/{d['id']}").get_json()
     assert detail["state_label"] == "等待学院审核" and detail["allowed_actions"] == ["withdraw"]
-    assert detail["labels"]["430104"] == "岳麓区"
+    assert detail["labels"]["430104"] == "湖南省 长沙市 岳麓区"
     assert [e["action_label"] for e in detail["flow"]][-1] == "学生保存并送审"
     listed = api.get(BASE).get_json()["items"]
     assert [i["id"] for i in listed] == [d["id"]] and listed[0]["unit_name"] == "湖南大学"

@@ -67,7 +67,7 @@ def test_detail_shows_everything_and_decisions_need_csrf(app, world, db_session,
     client = logged_in(app, world.college_reviewer)
     url = f"{QUEUE}/{destination_id}"
     page = text(client.get(url))
-    for shown in ("就业信息", "湖南大学", "岳麓区", "非全日制", "户档迁往就读高校", "派遣信息", "录取院校名称",
+    for shown in ("就业信息", "湖南大学", "湖南省 长沙市 岳麓区", "非全日制", "户档迁往就读高校", "派遣信息", "录取院校名称",
                   "档案信息", "五一大道98号", "未迁入", "学生保存并送审", "哈希链校验通过", "审核通过"):
         assert shown in page, shown
     image = page.split(f'{url}/files/')[1].split('"')[0]

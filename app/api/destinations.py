@@ -209,7 +209,7 @@ def region_labels(d: OtherDestination) -> dict[str, str]:
     names = cached_names(("region",))
     codes = [v for v in (d.data.get("fields") or {}).values() if isinstance(v, str)]
     codes.append((d.data.get("dispatch") or {}).get("region_code"))
-    return {c: names[("region", c)] for c in codes if c and ("region", c) in names}
+    return {c: service.region_path(c, names) for c in codes if c and ("region", c) in names}
 
 
 def destination_out(d: OtherDestination, file_url) -> DestinationOut:

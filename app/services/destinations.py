@@ -199,6 +199,18 @@ def _move_lock(d: OtherDestination, before: str, target: str) -> None:
 DESTINATION = DestinationRunner()
 
 
+def region_path(code: str | None, names: Mapping[tuple[str, str], str]) -> str:
+    """湖南省 长沙市 岳麓区 for 430104 (the province and prefecture are the code's own prefixes)."""
+    if not code or len(code) != 6:
+        return code or ""
+    parts = []
+    for prefix in (code[:2] + "0000", code[:4] + "00", code):
+        name = names.get(("region", prefix))
+        if name and name not in parts:
+            parts.append(name)
+    return " ".join(parts) or code
+
+
 def category_label(d: OtherDestination) -> str:
     names = dict(db.session.execute(select(DictEntry.code, DictEntry.name).where(
         DictEntry.kind == KIND, DictEntry.code.in_([c for c in (d.category_code, d.subcategory_code) if c]))).all())

@@ -170,7 +170,7 @@ class DestinationDetail:
 
 def _shown(f: rules.FieldSpec, value: Any, regions: dict) -> str:
     if f.type == "region":
-        return regions.get(("region", value), value)
+        return destinations.region_path(value, regions)
     if f.type == "choice":
         return next((o.label for o in f.options if o.value == value), value)
     return str(value)
@@ -191,7 +191,7 @@ def detail(actor: Actor, destination_id: int) -> DestinationDetail:
     if spec and spec.dispatch:
         dispatch_rows = [(spec.dispatch.unit_label, dispatch.get("unit") or "—"),
                          (spec.dispatch.region_label,
-                          regions.get(("region", dispatch.get("region_code")), dispatch.get("region_code") or "—"))]
+                          destinations.region_path(dispatch.get("region_code"), regions) or "—")]
     archive = d.data.get("archive") or {}
     archive_rows = [(label, archive.get(key) or "—") for key, label in rules.ARCHIVE_LABELS.items()]
     flow = list(db.session.scalars(select(FlowEntry).where(
