@@ -126,3 +126,31 @@ def test_reviewers_outside_the_scope_get_404(app, world, dicts):
     token = csrf_from(text(outsider.get(QUEUE)))
     assert outsider.post(url, data={"csrf_token": token, "action": "approve"}).status_code == 404
     assert logged_in(app, world.admin).get(QUEUE).status_code == 403
+
+
+def test_export_is_the_filtered_list_with_text_kept_as_text(app, world, db_session, dicts):
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.destination_helpers import further_study
+
+    destination_id = submitted(world, further_study(admitting_institution="=HYPERLINK(\"http://x\",\"点击\")"))
+    client = logged_in(app, world.college_reviewer)
+    assert 'data-role="export"' in text(client.get(QUEUE))
+    response = client.get(QUEUE + "/export?status=all")
+    data = response.data
+    response.close()
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:2] == ("学号", "姓名") and len(rows) == 2
+    assert rows[1][0] == world.student.student_no and rows[1][6] == "等待学院审核"
+    assert rows[1][5].startswith("=HYPERLINK") and sheet.cell(2, 6).data_type == "s"  # never a formula
+    assert db_session.get(OtherDestination, destination_id) is not None
+    outsider = logged_in(app, world.other_college_reviewer)
+    theirs = outsider.get(QUEUE + "/export?status=all")
+    data = theirs.data
+    theirs.close()
+    other = load_workbook(io.BytesIO(data)).active
+    assert len(list(other.iter_rows(values_only=True))) == 1  # the header only
