@@ -95,7 +95,7 @@ def test_draft_evidence_submit_and_the_detail(client, world, dicts):
     assert again.status_code == 200 and again.get_json()["state"] == "college_review"  # replayed
     detail = api.get(f"{BASE}/{d['id']}").get_json()
     assert detail["state_label"] == "等待学院审核" and detail["allowed_actions"] == ["withdraw"]
-    assert detail["labels"]["430104"] == "岳麓区"
+    assert detail["labels"]["430104"] == "湖南省 长沙市 岳麓区"
     assert [e["action_label"] for e in detail["flow"]][-1] == "学生保存并送审"
     listed = api.get(BASE).get_json()["items"]
     assert [i["id"] for i in listed] == [d["id"]] and listed[0]["unit_name"] == "湖南大学"
@@ -154,6 +154,7 @@ def test_withdraw_then_cancel_an_approved_one(client, world, dicts):
     assert asked.status_code == 200, asked.get_json()
     assert asked.get_json()["state"] == "cancel_college_review"
     assert [f["purpose"] for f in asked.get_json()["files"]] == ["evidence", "cancellation"]
+    assert college.get("/review/home").get_json()["destinations_waiting"] == 1
     queue = college.get("/review/destinations").get_json()
     assert [i["id"] for i in queue["items"]] == [destination_id]
     assert queue["items"][0]["state_label"] == "注销申请等待学院审核"

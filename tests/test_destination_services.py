@@ -7,8 +7,14 @@ from sqlalchemy import select
 
 from app.domain import destinations as rules
 from app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.models import (ActiveDestination, DestinationKind, FlowEntry, Notification, OtherDestination,
-                        ReviewLevels)
+from app.models import (
+    ActiveDestination,
+    DestinationKind,
+    FlowEntry,
+    Notification,
+    OtherDestination,
+    ReviewLevels,
+)
 from app.services import destinations, responses
 from app.services.destinations import Registration
 from app.services.uploads import UploadRejected

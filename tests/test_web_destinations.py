@@ -23,6 +23,9 @@ def test_the_tab_counts_what_waits_and_the_queue_lists_it(app, world, dicts):
     client = logged_in(app, world.college_reviewer)
     page = text(client.get("/review/signings"))
     assert 'data-tab-count="destinations">1<' in page
+    home = text(client.get("/"))
+    assert "待我审核的其他去向" in home
+    assert home.split('data-count="destinations-waiting"')[1].split('wq-card-value">')[1].startswith("1<")
     queue = client.get(QUEUE)
     assert queue.status_code == 200
     body = text(queue)
@@ -64,7 +67,7 @@ def test_detail_shows_everything_and_decisions_need_csrf(app, world, db_session,
     client = logged_in(app, world.college_reviewer)
     url = f"{QUEUE}/{destination_id}"
     page = text(client.get(url))
-    for shown in ("就业信息", "湖南大学", "岳麓区", "非全日制", "户档迁往就读高校", "派遣信息", "录取院校名称",
+    for shown in ("就业信息", "湖南大学", "湖南省 长沙市 岳麓区", "非全日制", "户档迁往就读高校", "派遣信息", "录取院校名称",
                   "档案信息", "五一大道98号", "未迁入", "学生保存并送审", "哈希链校验通过", "审核通过"):
         assert shown in page, shown
     image = page.split(f'{url}/files/')[1].split('"')[0]
@@ -123,3 +126,31 @@ def test_reviewers_outside_the_scope_get_404(app, world, dicts):
     token = csrf_from(text(outsider.get(QUEUE)))
     assert outsider.post(url, data={"csrf_token": token, "action": "approve"}).status_code == 404
     assert logged_in(app, world.admin).get(QUEUE).status_code == 403
+
+
+def test_export_is_the_filtered_list_with_text_kept_as_text(app, world, db_session, dicts):
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.destination_helpers import further_study
+
+    destination_id = submitted(world, further_study(admitting_institution="=HYPERLINK(\"http://x\",\"点击\")"))
+    client = logged_in(app, world.college_reviewer)
+    assert 'data-role="export"' in text(client.get(QUEUE))
+    response = client.get(QUEUE + "/export?status=all")
+    data = response.data
+    response.close()
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:2] == ("学号", "姓名") and len(rows) == 2
+    assert rows[1][0] == world.student.student_no and rows[1][6] == "等待学院审核"
+    assert rows[1][5].startswith("=HYPERLINK") and sheet.cell(2, 6).data_type == "s"  # never a formula
+    assert db_session.get(OtherDestination, destination_id) is not None
+    outsider = logged_in(app, world.other_college_reviewer)
+    theirs = outsider.get(QUEUE + "/export?status=all")
+    data = theirs.data
+    theirs.close()
+    other = load_workbook(io.BytesIO(data)).active
+    assert len(list(other.iter_rows(values_only=True))) == 1  # the header only

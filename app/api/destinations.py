@@ -57,14 +57,17 @@ class DispatchOut(BaseModel):
     hint: str
 
 
-class CategoryOut(BaseModel):
+class SubCategoryOut(BaseModel):
     code: str
     name: str
     placed: bool
     evidence: Optional[str] = None  # what proof to upload; null: none needed
     fields: list[FieldOut]
     dispatch: Optional[DispatchOut] = None  # 派遣信息, when the category has one
-    children: list["CategoryOut"] = []  # the sub-categories to choose from, if any
+
+
+class CategoryOut(SubCategoryOut):
+    children: list[SubCategoryOut] = []  # the sub-categories to choose from, if any
 
 
 class CategoriesOut(BaseModel):
@@ -74,15 +77,18 @@ class CategoriesOut(BaseModel):
 
 
 def _category(s: rules.CategorySpec, specs: dict[str, rules.CategorySpec]) -> CategoryOut:
-    return CategoryOut(
+    return CategoryOut(**_form(s).model_dump(), children=[_form(specs[c]) for c in s.children])
+
+
+def _form(s: rules.CategorySpec) -> SubCategoryOut:
+    return SubCategoryOut(
         code=s.code, name=s.name, placed=s.placed, evidence=s.evidence,
         fields=[FieldOut(key=f.key, label=f.label, required=f.required, type=f.type, default=f.default,
                          options=[OptionOut(value=o.value, label=o.label,
                                             when={k: list(v) for k, v in o.when.items()}) for o in f.options])
                 for f in s.fields],
         dispatch=DispatchOut(unit_label=s.dispatch.unit_label, region_label=s.dispatch.region_label,
-                             hint=s.dispatch.hint) if s.dispatch else None,
-        children=[_category(specs[c], specs) for c in s.children])
+                             hint=s.dispatch.hint) if s.dispatch else None)
 
 
 @bp.get("/destination-categories")
@@ -183,19 +189,19 @@ class DestinationList(BaseModel):
     next_cursor: Optional[str] = None
 
 
-class ListQuery(BaseModel):
+class DestinationListQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
     cursor: Optional[str] = Field(None, max_length=40)
     limit: int = Field(20, ge=1, le=100)
 
 
-class CancelForm(BaseModel):
+class DestinationCancelForm(BaseModel):
     model_config = ConfigDict(json_schema_extra={"required": ["reason"]})
     reason: Optional[str] = Field(None, max_length=rules.REASON_MAX)  # 注销原因
     file: Optional[BaseFile] = None  # optional proof, JPEG or PNG, ≤ 2 MB
 
 
-class EvidenceForm(BaseModel):
+class DestinationEvidenceForm(BaseModel):
     model_config = ConfigDict(json_schema_extra={"required": ["file"]})
     file: Optional[BaseFile] = None  # 就业证明材料, JPEG or PNG, ≤ 2 MB
 
@@ -204,7 +210,7 @@ def region_labels(d: OtherDestination) -> dict[str, str]:
     names = cached_names(("region",))
     codes = [v for v in (d.data.get("fields") or {}).values() if isinstance(v, str)]
     codes.append((d.data.get("dispatch") or {}).get("region_code"))
-    return {c: names[("region", c)] for c in codes if c and ("region", c) in names}
+    return {c: service.region_path(c, names) for c in codes if c and ("region", c) in names}
 
 
 def destination_out(d: OtherDestination, file_url) -> DestinationOut:
@@ -238,8 +244,8 @@ def _out(d: OtherDestination) -> DestinationOut:
 
 @bp.get("/student/other-destinations")
 @roles_required("student")
-@spec.validate(query=ListQuery, resp=Response(HTTP_200=DestinationList, **ERRORS), tags=["student"])
-def student_destinations(query: ListQuery):
+@spec.validate(query=DestinationListQuery, resp=Response(HTTP_200=DestinationList, **ERRORS), tags=["student"])
+def student_destinations(query: DestinationListQuery):
     """My registrations, newest first: the open one, and those cancelled before it."""
     actor = current_actor()
     items, next_cursor = paginate(select(OtherDestination).where(OtherDestination.student_id == actor.student_id),
@@ -304,9 +310,9 @@ def withdraw_destination(destination_id: int):
 
 @bp.post("/student/other-destinations/<int:destination_id>/evidence")
 @roles_required("student")
-@spec.validate(form=EvidenceForm, resp=Response(
+@spec.validate(form=DestinationEvidenceForm, resp=Response(
     HTTP_200=DestinationOut, HTTP_413=ErrorEnvelope, HTTP_415=ErrorEnvelope, **ERRORS), tags=["student"])
-def upload_destination_evidence(destination_id: int, form: EvidenceForm):
+def upload_destination_evidence(destination_id: int, form: DestinationEvidenceForm):
     """上传就业证明材料 (multipart ``file``, JPEG/PNG ≤ 2 MB; at most five) to a draft or rejected one."""
     actor = current_actor()
     service.add_evidence(actor, destination_id, form.file if form else None, request.remote_addr)
@@ -324,9 +330,9 @@ def delete_destination_evidence(destination_id: int, file_id: int):
 @bp.post("/student/other-destinations/<int:destination_id>/cancellations")
 @roles_required("student")
 @idempotent
-@spec.validate(form=CancelForm, resp=Response(
+@spec.validate(form=DestinationCancelForm, resp=Response(
     HTTP_200=DestinationOut, HTTP_413=ErrorEnvelope, HTTP_415=ErrorEnvelope, **ERRORS), tags=["student"])
-def cancel_destination(destination_id: int, form: CancelForm):
+def cancel_destination(destination_id: int, form: DestinationCancelForm):
     """申请注销 an approved registration: reason (≤ 200) and an optional proof image (multipart)."""
     if form is None:
         raise InvalidInput("REASON_REQUIRED", "请以表单（multipart/form-data）填写注销原因", {"reason": "请填写注销原因"})

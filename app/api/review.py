@@ -21,7 +21,7 @@ from app.domain import signing as signing_rules
 from app.domain.errors import NotFound
 from app.domain.flow_labels import ACTION_LABELS
 from app.domain.flow_labels import state_label as flow_state_label
-from app.services import review_batch, review_detail, review_queue, reviews, terminations
+from app.services import review_batch, review_destinations, review_detail, review_queue, reviews, terminations
 from app.services.review_queue import QueueFilter
 
 REVIEWERS = ("college_reviewer", "school_reviewer")
@@ -94,6 +94,7 @@ class ReviewHome(BaseModel):
     signings_overdue: int
     terminations_waiting: int
     terminations_overdue: int
+    destinations_waiting: int = 0  # 其他去向 (registrations and cancellations) waiting for me
     employers_pending: Optional[int] = None
 
 
@@ -307,6 +308,7 @@ def review_home():
                       signings_overdue=counts.signings_overdue,
                       terminations_waiting=counts.terminations_waiting,
                       terminations_overdue=counts.terminations_overdue,
+                      destinations_waiting=review_destinations.waiting_count(actor),
                       employers_pending=counts.employers_pending)
 
 

@@ -25,8 +25,19 @@ from app.domain.actors import Actor
 from app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.domain.workflow import Transition
 from app.extensions import db
-from app.models import (ActiveDestination, DestinationFile, DestinationKind, DictEntry, FilePurpose,
-                        OtherDestination, RecipientType, RecordStatus, ReviewLevels, School, Student)
+from app.models import (
+    ActiveDestination,
+    DestinationFile,
+    DestinationKind,
+    DictEntry,
+    FilePurpose,
+    OtherDestination,
+    RecipientType,
+    RecordStatus,
+    ReviewLevels,
+    School,
+    Student,
+)
 from app.services import uploads
 from app.services.notify import notify
 from app.services.unit import transactional
@@ -186,6 +197,18 @@ def _move_lock(d: OtherDestination, before: str, target: str) -> None:
 
 
 DESTINATION = DestinationRunner()
+
+
+def region_path(code: str | None, names: Mapping[tuple[str, str], str]) -> str:
+    """湖南省 长沙市 岳麓区 for 430104 (the province and prefecture are the code's own prefixes)."""
+    if not code or len(code) != 6:
+        return code or ""
+    parts = []
+    for prefix in (code[:2] + "0000", code[:4] + "00", code):
+        name = names.get(("region", prefix))
+        if name and name not in parts:
+            parts.append(name)
+    return " ".join(parts) or code
 
 
 def category_label(d: OtherDestination) -> str:

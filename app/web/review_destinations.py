@@ -5,7 +5,7 @@ images and the flow log, and the decisions — on a registration or on its cance
 A college reviewer sees the college, a school reviewer the school: anything else is a 404."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, request, url_for
+from flask import Blueprint, Response, flash, request, send_file, url_for
 
 from app.domain import destinations as rules
 from app.domain.errors import InvalidInput, NotFound
@@ -30,6 +30,15 @@ def queue():
                   page=page, f=f, statuses=review_destinations.STATUS_FILTERS, colleges=page.colleges,
                   majors=page.majors, tabs=review_queue.tab_counts(actor), filter_args=_filter_args(),
                   is_college=actor.role == "college_reviewer", first_page=not request.args.get("cursor"))
+
+
+@bp.get("/export")
+@role_required(*REVIEWERS)
+def export():
+    """导出Excel of the filtered list."""
+    out = review_destinations.export(current_actor(), parse_filter())
+    return send_file(out, as_attachment=True, download_name="其他去向审核名单.xlsx", max_age=0,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @bp.route("/<int:destination_id>", methods=["GET", "POST"])

@@ -17,6 +17,7 @@ const services = {
   subscriptions: require('../services/subscriptions'),
   documents: require('../services/documents'),
   paper: require('../services/paper'),
+  destinations: require('../services/destinations'),
 }
 
 const terms = fixture('invitation_invited').terms
@@ -73,6 +74,15 @@ const CALLS = {
   'employer.changePassword': s => s.employer.changePassword('Oldpass2026', 'Newpass2026'),
   'directory.findSchools': s => s.directory.findSchools('湖南'),
   'directory.getDictionary': s => s.directory.getDictionary('region', { parent: '430000' }),
+  'destinations.getCategories': s => s.destinations.getCategories(),
+  'destinations.listDestinations': s => s.destinations.listDestinations({ cursor: 'Mw', limit: 20 }),
+  'destinations.getDestination': s => s.destinations.getDestination(3),
+  'destinations.saveDestination': s => s.destinations.saveDestination(null, { category_code: '70', subcategory_code: null, fields: { reason: '备考' }, archive: { unit: '湖南省人才交流服务中心', address: '长沙市芙蓉区五一大道98号', postcode: '410011', contact: '李老师（0731-84441234）', hukou_not_moved: true } }, false),
+  'destinations.submitDestination': s => s.destinations.submitDestination(3),
+  'destinations.withdrawDestination': s => s.destinations.withdrawDestination(3),
+  'destinations.uploadEvidence': s => s.destinations.uploadEvidence(3, 'wxfile://tmp/offer.png'),
+  'destinations.deleteEvidence': s => s.destinations.deleteEvidence(3, 5),
+  'destinations.cancelDestination': s => s.destinations.cancelDestination(3, '已与单位签订就业协议', 'wxfile://tmp/proof.png'),
   'subscriptions.getMomentTemplates': s => s.subscriptions.getMomentTemplates('student_accepted'),
   'paper.listPaperAgreements': s => s.paper.listPaperAgreements(),
   'paper.getPaperAgreement': s => s.paper.getPaperAgreement(3),

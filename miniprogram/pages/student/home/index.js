@@ -41,6 +41,10 @@ Page({
     wx.navigateTo({ url: '/pages/student/paper/list' })
   },
 
+  openOtherDestinations() {
+    wx.navigateTo({ url: '/pages/student/destination/index' })
+  },
+
   openTerminations() {
     wx.navigateTo({ url: '/pages/student/termination/list' })
   },
