@@ -95,3 +95,14 @@ def test_a_termination_is_reviewed_on_the_detail_page(app, world, db_session):
     post_form(logged_in(app, world.school_reviewer), path,
               {"action": "approve_termination", "termination_id": str(termination.id)})
     assert state(db_session, paper_id) == "terminated"
+
+
+def test_the_landing_page_and_the_review_home_count_paper_items(app, client, world, db_session):
+    from tests.api_helpers import ApiClient
+
+    ph.generated(world)
+    page = text(logged_in(app, world.college_reviewer).get("/"))
+    assert re.search(r'data-count="paper-waiting">.*?wq-card-value">1<', page, re.S)
+    home = ApiClient(client, world.college_reviewer).get("/review/home").get_json()
+    assert (home["paper_waiting"], home["paper_overdue"]) == (1, 0)
+    assert ApiClient(client, world.school_reviewer).get("/review/home").get_json()["paper_waiting"] == 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from app.clock import utcnow
 from app.domain import paper as rules
@@ -154,6 +154,21 @@ def _rows(ids: list[int], colleges, majors, cutoff: datetime, now: datetime) -> 
             age=rq.age_of(r.updated_at, now) if in_review else None,
             overdue=in_review and r.updated_at < cutoff))
     return rows
+
+
+def home_counts(actor: Actor, now: datetime | None = None) -> tuple[int, int]:
+    """(waiting at my level, of which past the school's service level): agreements in either
+    review and paper terminations."""
+    rq.require_reviewer(actor)
+    cutoff = rq.overdue_cutoff(rq.sla_days(actor), now)
+    waiting = overdue = 0
+    for model, states in ((PaperAgreement, MY_STATES[actor.role]),
+                          (PaperTermination, (rq.MY_REVIEW_STATE[actor.role],))):
+        n, late = db.session.execute(
+            select(func.count(), func.coalesce(func.sum(case((model.updated_at < cutoff, 1), else_=0)), 0))
+            .where(rq.in_scope(actor, model), model.state.in_(states))).one()
+        waiting, overdue = waiting + int(n), overdue + int(late)
+    return waiting, overdue
 
 
 def waiting_count(actor: Actor) -> int:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import redirect, url_for
 
-from app.services import review_queue
+from app.services import paper_review, review_queue
 from app.web.base import STAFF, current_actor, render, role_required, web
 
 
@@ -13,7 +13,8 @@ def home():
     """Reviewers: what waits for me and what is past the service level; admins: shortcuts."""
     actor = current_actor()
     if actor.role in review_queue.REVIEWER_ROLES:
-        return render("home/reviewer.html", counts=review_queue.home_counts(actor))
+        return render("home/reviewer.html", counts=review_queue.home_counts(actor),
+                      paper=paper_review.home_counts(actor))
     return render("home/admin.html", employers_pending=review_queue.pending_verifications_count())
 
 
