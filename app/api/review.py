@@ -299,7 +299,8 @@ def review_home():
     actor, account = current_actor(), current_account()
     counts = review_queue.home_counts(actor)
     paper_waiting, paper_overdue = paper_review.home_counts(actor)
-    return ReviewHome(paper_waiting=paper_waiting, paper_overdue=paper_overdue, role=actor.role, school=account.school.name,
+    return ReviewHome(paper_waiting=paper_waiting, paper_overdue=paper_overdue,
+                      role=actor.role, school=account.school.name,
                       college=account.college.name if account.college is not None else None,
                       sla_days=counts.sla_days, signings_waiting=counts.signings_waiting,
                       signings_overdue=counts.signings_overdue,
