@@ -254,3 +254,13 @@ def test_the_student_asks_to_terminate_over_the_api(student, school, college, wo
     pdf_proof = send_file(student, f"/student/paper-agreements/{paper_id}/terminations", "proof",
                           b"%PDF-1.4 fake", "proof.pdf", type="mutual", reason="再次", acknowledge="true")
     assert pdf_proof.status_code in (409, 415)
+
+
+def test_a_30_mb_scan_is_a_413_with_the_envelope(student, world, db_session):
+    paper_id = ph.numbered(world)
+    response = send_file(student, f"/student/paper-agreements/{paper_id}/feedback", "scan",
+                         b"\xff\xd8\xff" + b"\0" * (30 * 1024 * 1024), "huge.jpg")
+    assert response.status_code == 413
+    assert response.get_json()["error"]["message"]
+    db_session.expire_all()
+    assert db_session.get(PaperAgreement, paper_id).state.value == "awaiting_feedback"
