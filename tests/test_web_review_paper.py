@@ -106,3 +106,23 @@ def test_the_landing_page_and_the_review_home_count_paper_items(app, client, wor
     home = ApiClient(client, world.college_reviewer).get("/review/home").get_json()
     assert (home["paper_waiting"], home["paper_overdue"]) == (1, 0)
     assert ApiClient(client, world.school_reviewer).get("/review/home").get_json()["paper_waiting"] == 0
+
+
+def test_the_filtered_list_is_exported_to_excel(app, world, db_session):
+    import io
+
+    from openpyxl import load_workbook
+
+    ph.generated(world)
+    ph.numbered(world, world.student2_account)
+    client = logged_in(app, world.school_reviewer)
+    response = client.get("/review/paper/export?status=awaiting_feedback")
+    data = response.data
+    response.close()
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    workbook = load_workbook(io.BytesIO(data), read_only=True)
+    rows = list(workbook.active.iter_rows(values_only=True))
+    workbook.close()
+    assert rows[0][:4] == ("协议书编号", "协议书状态", "学号", "姓名")
+    assert [r[3] for r in rows[1:]] == [world.student2.name] and rows[1][10] == "待反馈"
+    assert logged_in(app, world.hr).get("/review/paper/export").status_code == 403

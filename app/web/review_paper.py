@@ -39,6 +39,15 @@ def queue():
                   first_page=not request.args.get("cursor"))
 
 
+@bp.get("/export")
+@role_required(*REVIEWERS)
+def export():
+    """导出: the filtered 线下签约 list as Excel."""
+    out = paper_review.export(current_actor(), parse_filter())
+    return send_file(out, as_attachment=True, download_name=paper_review.EXPORT_FILENAME,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", max_age=0)
+
+
 @bp.route("/<int:paper_id>", methods=["GET", "POST"])
 @role_required(*REVIEWERS)
 def detail(paper_id: int):
