@@ -28,7 +28,7 @@ def test_the_paper_tab_lists_what_waits_and_links_the_detail(app, world, db_sess
     page = text(client.get("/review/paper"))
     assert 'data-tab-count="paper">1<' in page and "长沙麓山精密机械有限公司" in page
     assert f"/review/paper/{paper_id}" in page and "协议书待学院审核" in page and "纸质签约" in page
-    assert "线下签约" in text(client.get("/review/signings"))  # the tab is on every queue
+    assert 'data-tab-count="paper">1<' in text(client.get("/review/signings"))  # the tab is on every queue
     empty = text(client.get("/review/paper?status=effective"))
     assert "没有符合条件的记录" in empty
 
