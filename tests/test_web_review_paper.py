@@ -126,3 +126,15 @@ def test_the_filtered_list_is_exported_to_excel(app, world, db_session):
     assert rows[0][:4] == ("协议书编号", "协议书状态", "学号", "姓名")
     assert [r[3] for r in rows[1:]] == [world.student2.name] and rows[1][10] == "待反馈"
     assert logged_in(app, world.hr).get("/review/paper/export").status_code == 403
+
+
+def test_batch_approval_with_a_result_per_item(app, world, db_session):
+    first = ph.generated(world)
+    second = ph.generated(world, world.student2_account)
+    college = logged_in(app, world.college_reviewer)
+    ids = [str(first), str(second), "999999"]
+    response = post_form(college, "/review/paper", {"action": "batch_approve", "ids": ids})
+    page = text(response)
+    assert "共3条：成功2条，失败1条" in page and 'data-role="batch-results"' in page
+    assert state(db_session, first) == state(db_session, second) == "school_review"
+    assert "#999999" in page
