@@ -254,3 +254,27 @@ def test_the_student_asks_to_terminate_over_the_api(student, school, college, wo
     pdf_proof = send_file(student, f"/student/paper-agreements/{paper_id}/terminations", "proof",
                           b"%PDF-1.4 fake", "proof.pdf", type="mutual", reason="再次", acknowledge="true")
     assert pdf_proof.status_code in (409, 415)
+
+
+def test_a_30_mb_scan_is_a_413_with_the_envelope(student, world, db_session):
+    paper_id = ph.numbered(world)
+    response = send_file(student, f"/student/paper-agreements/{paper_id}/feedback", "scan",
+                         b"\xff\xd8\xff" + b"\0" * (30 * 1024 * 1024), "huge.jpg")
+    assert response.status_code == 413
+    assert response.get_json()["error"]["message"]
+    db_session.expire_all()
+    assert db_session.get(PaperAgreement, paper_id).state.value == "awaiting_feedback"
+
+
+def test_salary_below_the_minimum_wage_and_damages_above_the_cap_are_flagged(student, college, world,
+                                                                             db_session):
+    from app.models import MinimumWage
+
+    world.school.liquidated_damages_cap = 1000
+    db_session.add(MinimumWage(school_id=world.school.id, region_code="430100", monthly_wage=7000))
+    db_session.flush()
+    paper_id = ph.generated(world)
+    checks = college.get(f"/review/paper-agreements/{paper_id}").get_json()["checks"]
+    assert checks == ["试用起薪6000元/月低于" + world.school.name + "设定的工作地最低工资标准7000元/月",
+                      "违约金2000元高于" + world.school.name + "规定的上限1000元"]
+    assert student.get(f"/student/paper-agreements/{paper_id}").get_json()["checks"] == checks

@@ -98,3 +98,20 @@ def test_other_reviewers_do_not_reach_it(world, db_session):
     for account in (world.other_college_reviewer, world.other_school_reviewer):
         with pytest.raises(NotFound):
             papers.approve_termination(world.actor(account), termination.id)
+
+
+def test_the_schools_termination_limit_counts_paper_terminations(world, db_session):
+    """With a limit of 1, a completed paper termination uses it up — for paper and online alike."""
+    from app.services import terminations
+
+    world.school.termination_limit = 1
+    db_session.flush()
+    first = ph.effective(world)
+    termination = ask(world, first)
+    papers.approve_termination(world.actor(world.college_reviewer), termination.id)
+    papers.approve_termination(world.actor(world.school_reviewer), termination.id)
+    second = ph.effective(world)
+    with pytest.raises(Conflict) as refused:
+        ask(world, second)
+    assert refused.value.code == "TERMINATION_LIMIT_REACHED"
+    assert terminations.completed_terminations(world.student.id, world.school) == 1

@@ -115,3 +115,24 @@ def test_no_pushes_outside_working_hours(world, db_session, when):
     accepted(world, world.student_account, world.student, "2026-03-02 10:00")
     assert push(when) == 0
     assert db_session.scalar(select(ReviewReminder)) is None
+
+
+def test_paper_agreements_in_either_review_are_pushed_too(world, db_session, app, tmp_path, monkeypatch):
+    """A generated paper agreement waiting at the college (协议书审核), and another waiting at the
+    school for its signing review (签约鉴证): the college's and the school's reviewers hear of them."""
+    from app.services import paper_agreements
+    from tests import paper_helpers
+
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path))
+    with time_machine.travel(china("2026-03-02 10:00"), tick=False):
+        paper_helpers.generated(world)
+        second = paper_helpers.numbered(world, world.student2_account)
+        paper_agreements.submit_scan(world.actor(world.student2_account), second,
+                                     paper_helpers.scan_upload(second))
+        paper_agreements.approve(world.actor(world.college_reviewer), second)
+    assert push("2026-03-06 10:00") == 2
+    [college] = inbox(db_session, world.college_reviewer)
+    [school] = inbox(db_session, world.school_reviewer)
+    assert "1项线下签约审核" in college.body and "1项线下签约审核" in school.body
+    stages = set(db_session.scalars(select(ReviewReminder.stage)).all())
+    assert stages == {"college_review", "school_verify"}

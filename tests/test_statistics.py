@@ -106,3 +106,15 @@ def test_excel_holds_the_same_figures(world, signed):
     majors = list(book["按专业"].iter_rows(min_row=2, values_only=True))
     assert (world.major.name, 2) in [(r[2], r[3]) for r in majors]
     assert list(book["审核用时"].iter_rows(min_row=2, max_row=2, values_only=True))[0] == ("全部", 4.0, 24.0)
+
+
+def test_paper_agreements_count_as_signed_once_effective(world, db_session, tmp_path, monkeypatch, app):
+    """A generated paper agreement is in review (it holds the destination); effective, it is signed."""
+    from tests import paper_helpers
+
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path))
+    paper_helpers.numbered(world)
+    paper_helpers.effective(world, world.student2_account)
+    stats = statistics.statistics_for(world.actor(world.school_reviewer), world.school.id, 2026)
+    assert (stats.total.signed_paper, stats.total.in_review, stats.total.unsigned) == (1, 1, 1)
+    assert stats.total.signing_rate == 33.3

@@ -28,7 +28,7 @@ def test_the_paper_tab_lists_what_waits_and_links_the_detail(app, world, db_sess
     page = text(client.get("/review/paper"))
     assert 'data-tab-count="paper">1<' in page and "长沙麓山精密机械有限公司" in page
     assert f"/review/paper/{paper_id}" in page and "协议书待学院审核" in page and "纸质签约" in page
-    assert "线下签约" in text(client.get("/review/signings"))  # the tab is on every queue
+    assert 'data-tab-count="paper">1<' in text(client.get("/review/signings"))  # the tab is on every queue
     empty = text(client.get("/review/paper?status=effective"))
     assert "没有符合条件的记录" in empty
 
@@ -95,3 +95,46 @@ def test_a_termination_is_reviewed_on_the_detail_page(app, world, db_session):
     post_form(logged_in(app, world.school_reviewer), path,
               {"action": "approve_termination", "termination_id": str(termination.id)})
     assert state(db_session, paper_id) == "terminated"
+
+
+def test_the_landing_page_and_the_review_home_count_paper_items(app, client, world, db_session):
+    from tests.api_helpers import ApiClient
+
+    ph.generated(world)
+    page = text(logged_in(app, world.college_reviewer).get("/"))
+    assert re.search(r'data-count="paper-waiting">.*?wq-card-value">1<', page, re.S)
+    home = ApiClient(client, world.college_reviewer).get("/review/home").get_json()
+    assert (home["paper_waiting"], home["paper_overdue"]) == (1, 0)
+    assert ApiClient(client, world.school_reviewer).get("/review/home").get_json()["paper_waiting"] == 0
+
+
+def test_the_filtered_list_is_exported_to_excel(app, world, db_session):
+    import io
+
+    from openpyxl import load_workbook
+
+    ph.generated(world)
+    ph.numbered(world, world.student2_account)
+    client = logged_in(app, world.school_reviewer)
+    response = client.get("/review/paper/export?status=awaiting_feedback")
+    data = response.data
+    response.close()
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    workbook = load_workbook(io.BytesIO(data), read_only=True)
+    rows = list(workbook.active.iter_rows(values_only=True))
+    workbook.close()
+    assert rows[0][:4] == ("协议书编号", "协议书状态", "学号", "姓名")
+    assert [r[3] for r in rows[1:]] == [world.student2.name] and rows[1][10] == "待反馈"
+    assert logged_in(app, world.hr).get("/review/paper/export").status_code == 403
+
+
+def test_batch_approval_with_a_result_per_item(app, world, db_session):
+    first = ph.generated(world)
+    second = ph.generated(world, world.student2_account)
+    college = logged_in(app, world.college_reviewer)
+    ids = [str(first), str(second), "999999"]
+    response = post_form(college, "/review/paper", {"action": "batch_approve", "ids": ids})
+    page = text(response)
+    assert "共3条：成功2条，失败1条" in page and 'data-role="batch-results"' in page
+    assert state(db_session, first) == state(db_session, second) == "school_review"
+    assert "#999999" in page

@@ -68,6 +68,7 @@ def detail_out(paper_id: int) -> PaperDetailOut:
     return PaperDetailOut(
         **summary(p), student_id=student.id, student_name=student.name, student_no=student.student_no,
         college=student.college.name, content=p.content or {}, labels=d.labels, problems=d.problems,
+        checks=d.checks,
         generated_at=iso_china(p.generated_at), effective_at=iso_china(p.effective_at), actions=d.actions,
         scan=scan, document=d.document, terminations=terminations, flow=flow_view(d.flow),
         notices={"generate": rules.GENERATE_NOTICE, "scan": rules.SCAN_NOTICE,

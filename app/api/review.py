@@ -21,7 +21,8 @@ from app.domain import signing as signing_rules
 from app.domain.errors import NotFound
 from app.domain.flow_labels import ACTION_LABELS
 from app.domain.flow_labels import state_label as flow_state_label
-from app.services import review_batch, review_destinations, review_detail, review_queue, reviews, terminations
+from app.services import (paper_review, review_batch, review_destinations, review_detail, review_queue, reviews,
+                          terminations)
 from app.services.review_queue import QueueFilter
 
 REVIEWERS = ("college_reviewer", "school_reviewer")
@@ -96,6 +97,8 @@ class ReviewHome(BaseModel):
     terminations_overdue: int
     destinations_waiting: int = 0  # 其他去向 (registrations and cancellations) waiting for me
     employers_pending: Optional[int] = None
+    paper_waiting: int = 0  # 线下签约: agreements in either review and paper terminations, at my level
+    paper_overdue: int = 0
 
 
 class StudentOut(BaseModel):
@@ -302,7 +305,9 @@ def review_home():
 
     actor, account = current_actor(), current_account()
     counts = review_queue.home_counts(actor)
-    return ReviewHome(role=actor.role, school=account.school.name,
+    paper_waiting, paper_overdue = paper_review.home_counts(actor)
+    return ReviewHome(paper_waiting=paper_waiting, paper_overdue=paper_overdue,
+                      role=actor.role, school=account.school.name,
                       college=account.college.name if account.college is not None else None,
                       sla_days=counts.sla_days, signings_waiting=counts.signings_waiting,
                       signings_overdue=counts.signings_overdue,

@@ -96,6 +96,7 @@ class PaperDetailOut(PaperSummary):
     content: dict[str, Any]
     labels: dict[str, str]
     problems: dict[str, str] = {}  # a draft: what generation would still refuse
+    checks: list[str] = []  # warnings (minimum wage, the school's damages cap): may still be generated
     generated_at: Optional[str] = None
     effective_at: Optional[str] = None
     actions: list[str]

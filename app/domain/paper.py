@@ -301,6 +301,8 @@ PROOF_NOTICE = ("学生请先下载标准格式的解约证明（《高等学校
 
 class PaperTerminationFacts(Protocol):
     agreement_state: str
+    limit: int  # the school's termination_limit (0: unlimited)
+    completed: int  # the student's completed terminations, online and paper
 
 
 def _agreement_effective(f: PaperTerminationFacts) -> DomainError | None:
@@ -309,10 +311,19 @@ def _agreement_effective(f: PaperTerminationFacts) -> DomainError | None:
     return None
 
 
+def _within_limit(f: PaperTerminationFacts) -> DomainError | None:
+    from app.domain.termination import limit_reached
+
+    if limit_reached(f.limit, f.completed):
+        return Conflict("TERMINATION_LIMIT_REACHED",
+                        f"你已达到学校规定的解约次数上限（{f.limit}次），不能再申请解约")
+    return None
+
+
 _TERMINATION_ROWS = (
     transition("request", {NEW}, FIRST_REVIEW, {STUDENT}, "学生申请线下协议解约",
                name="paper_termination_request", event="paper_termination_requested",
-               guards=(_agreement_effective,)),
+               guards=(_agreement_effective, _within_limit)),
     transition("approve", {T_COLLEGE_REVIEW}, T_SCHOOL_REVIEW, {COLLEGE_REVIEWER}, "学院解约审核通过",
                name="paper_termination_college_approve"),
     transition("approve", {T_SCHOOL_REVIEW}, T_APPROVED, {SCHOOL_REVIEWER}, "学校解约审核通过，协议解除",

@@ -181,11 +181,9 @@ def submit_evidence(actor: Actor, licence: FileStorage | None,
     _check_evidence_room(employer.id, 2 if with_letter else 1)
     stored: list[uploads.StoredFile] = []
     try:
-        stored.append(uploads.save_image(licence, field="licence", label="营业执照（或法人证书）扫描件",
-                                         ip=ip))
+        stored.append(uploads.save_upload(uploads.USES["licence"], licence, ip=ip))
         if with_letter:
-            stored.append(uploads.save_image(authorisation, field="authorisation", label="授权委托书",
-                                             ip=ip))
+            stored.append(uploads.save_upload(uploads.USES["authorisation"], authorisation, ip=ip))
         return _record_evidence(actor, stored)
     except Exception:
         uploads.discard(stored)

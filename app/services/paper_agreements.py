@@ -275,3 +275,33 @@ def terminations_of(paper: PaperAgreement) -> list[PaperTermination]:
 def proof_file(actor: Actor, termination_id: int):
     termination = PAPER_TERMINATION.load(actor, termination_id)
     return uploads.path_of(termination.proof_key), termination.proof_content_type
+
+
+BATCH_MAX = 100  # a paper batch runs in the request
+
+
+def approve_many(actor: Actor, ids: list[int]):
+    """批量审核通过 at the actor's level, each its own transaction, a result per item."""
+    from app.domain.errors import DomainError
+    from app.services import review_batch
+
+    ids = review_batch.check_ids(ids)
+    if len(ids) > BATCH_MAX:
+        raise InvalidInput("BATCH_TOO_LARGE", f"一次最多批量审核{BATCH_MAX}条", {"ids": f"最多{BATCH_MAX}条"})
+    labels = dict(db.session.execute(select(PaperAgreement.id, Student.student_no + " " + Student.name)
+                                     .join(Student, Student.id == PaperAgreement.student_id)
+                                     .where(PaperAgreement.id.in_(ids))).all())
+    results = []
+    for paper_id in ids:
+        try:
+            paper = approve(actor, paper_id)
+        except DomainError as exc:  # outside the reviewer's reach reads like any unknown id
+            label = labels.get(paper_id, f"#{paper_id}") if exc.kind != "not_found" else f"#{paper_id}"
+            results.append(review_batch.ItemResult(paper_id, False, label, exc.message))
+        else:
+            message = rules.STATE_LABELS[paper.state.value]
+            if paper.agreement_no and paper.state.value == rules.AWAITING_FEEDBACK:
+                message += f"，协议书编号 {paper.agreement_no}"
+            label = labels.get(paper_id, f"#{paper_id}")
+            results.append(review_batch.ItemResult(paper_id, True, label, message, paper.agreement_no))
+    return results

@@ -149,6 +149,20 @@ class _TerminationFacts:
         paper = db.session.get(PaperAgreement, self.termination.paper_agreement_id)
         return paper.state.value
 
+    @cached_property
+    def _school(self) -> School:
+        return db.session.get(School, self.termination.school_id)
+
+    @property
+    def limit(self) -> int:
+        return self._school.termination_limit
+
+    @cached_property
+    def completed(self) -> int:
+        from app.services.terminations import completed_terminations
+
+        return completed_terminations(self.termination.student_id, self._school)
+
 
 class PaperTerminationRunner(Runner):
     workflow = rules.PAPER_TERMINATION

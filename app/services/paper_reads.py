@@ -26,6 +26,7 @@ class PaperDetail:
     actions: list[str]
     document: dict[str, Any] | None
     problems: dict[str, str]  # a draft: what generation would still refuse
+    checks: list[str]  # worth a second look (SPEC §13): below the minimum wage, damages above the cap
 
 
 def labels_of(content: dict[str, Any]) -> dict[str, str]:
@@ -56,7 +57,32 @@ def detail(actor: Actor, paper_id: int) -> PaperDetail:
         termination_actions={t.id: PAPER_TERMINATION.allowed_actions(t, actor) for t in terminations},
         flow=paper_agreements.flow(paper), actions=actions_for(actor, paper),
         document=paper_documents.document_summary(paper),
-        problems=rules.draft_problems(paper.content or {}) if state == rules.DRAFT else {})
+        problems=rules.draft_problems(paper.content or {}) if state == rules.DRAFT else {},
+        checks=checks_of(paper))
+
+
+def checks_of(paper: PaperAgreement) -> list[str]:
+    """The school's minimum wage where the job is and its liquidated-damages cap, as warnings: the
+    student may still generate, and the reviewers see the same lines."""
+    from app.extensions import db
+    from app.models import School
+    from app.services.organisation import minimum_wage_for
+
+    terms = (paper.content or {}).get("terms") or {}
+    if not isinstance(terms, dict):
+        return []
+    school = db.session.get(School, paper.school_id)
+    found = []
+    wage = minimum_wage_for(school.id, terms.get("work_region_code") if isinstance(
+        terms.get("work_region_code"), str) else None)
+    for attr, label in (("probation_salary", "试用起薪"), ("regular_salary", "转正起薪")):
+        value = terms.get(attr)
+        if wage is not None and isinstance(value, int) and value < wage:
+            found.append(f"{label}{value}元/月低于{school.name}设定的工作地最低工资标准{wage}元/月")
+    damages, cap = terms.get("liquidated_damages"), school.liquidated_damages_cap
+    if cap is not None and isinstance(damages, int) and damages > cap:
+        found.append(f"违约金{damages}元高于{school.name}规定的上限{cap}元")
+    return found
 
 
 def actions_for(actor: Actor, paper: PaperAgreement) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from app.clock import utcnow
 from app.domain import paper as rules
@@ -156,6 +156,21 @@ def _rows(ids: list[int], colleges, majors, cutoff: datetime, now: datetime) -> 
     return rows
 
 
+def home_counts(actor: Actor, now: datetime | None = None) -> tuple[int, int]:
+    """(waiting at my level, of which past the school's service level): agreements in either
+    review and paper terminations."""
+    rq.require_reviewer(actor)
+    cutoff = rq.overdue_cutoff(rq.sla_days(actor), now)
+    waiting = overdue = 0
+    for model, states in ((PaperAgreement, MY_STATES[actor.role]),
+                          (PaperTermination, (rq.MY_REVIEW_STATE[actor.role],))):
+        n, late = db.session.execute(
+            select(func.count(), func.coalesce(func.sum(case((model.updated_at < cutoff, 1), else_=0)), 0))
+            .where(rq.in_scope(actor, model), model.state.in_(states))).one()
+        waiting, overdue = waiting + int(n), overdue + int(late)
+    return waiting, overdue
+
+
 def waiting_count(actor: Actor) -> int:
     """What waits for me in the 线下签约 tab: agreements at my level and terminations at my level."""
     rq.require_reviewer(actor)
@@ -164,3 +179,36 @@ def waiting_count(actor: Actor) -> int:
     terminations = db.session.scalar(select(func.count()).select_from(PaperTermination).where(
         rq.in_scope(actor, PaperTermination), PaperTermination.state == rq.MY_REVIEW_STATE[actor.role]))
     return int(agreements) + int(terminations)
+
+
+EXPORT_COLUMNS = ["协议书编号", "协议书状态", "学号", "姓名", "学院", "专业", "签约类型", "单位名称",
+                  "拟聘用职位", "最后操作时间", "签约审核状态", "解约审核状态", "已等待（工作日）"]
+EXPORT_FILENAME = "线下签约审核名单.xlsx"
+
+
+def export(actor: Actor, f: QueueFilter, batch: int = 1000):
+    """导出: the filtered list as xlsx, written row by row from keyset batches (memory stays flat)."""
+    import tempfile
+
+    from openpyxl import Workbook
+
+    from app.clock import to_china
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("线下签约")
+    sheet.append(EXPORT_COLUMNS)
+    cursor = None
+    while True:
+        current = page(actor, f, cursor, batch)
+        for r in current.rows:
+            at = f"{to_china(r.last_action_at):%Y-%m-%d %H:%M}"
+            sheet.append([r.agreement_no or "", r.agreement_status, r.student_no, r.student_name, r.college,
+                          r.major, "纸质签约", r.employer, r.position, at, r.review_label,
+                          r.termination_review, "" if r.age is None else r.age])
+        if current.next_cursor is None:
+            break
+        cursor = current.next_cursor
+    out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    workbook.save(out)
+    out.seek(0)
+    return out

@@ -54,7 +54,7 @@ def force_terminate(actor: Actor, invitation_id: int, reason: str | None, confir
         raise Forbidden("ACTION_NOT_ALLOWED", "只有学校审核员可以强制解约")
     stored = None
     if isinstance(evidence, FileStorage) and evidence.filename:
-        stored = uploads.save_image(evidence, field="evidence", label="证明材料", ip=ip)
+        stored = uploads.save_upload(uploads.USES["intervention_evidence"], evidence, ip=ip)
     try:
         return interventions.force_terminate(actor, invitation_id, reason or "", evidence=stored)
     except Exception:

@@ -1,7 +1,8 @@
 """Reviewer service levels (SPEC §13): review items older than the school's limit in working days
 are pushed to the reviewers who must act, and one working day later to the school's reviewers.
 
-An item is a signing or a termination in college or school review; it "arrived" when it entered
+An item is a signing, a termination, a paper agreement (its agreement review or its signing
+review) or a paper termination in college or school review; it "arrived" when it entered
 that state (the row's ``updated_at``, as in the queues). Each (item, stage, arrival, level) is
 pushed once: ``review_reminders`` has it as a unique key, written in the transaction that writes
 the notifications. Each reviewer gets one message per run and level listing their overdue items
@@ -20,15 +21,20 @@ from sqlalchemy.exc import IntegrityError
 from app.clock import to_china, utcnow
 from app.domain import service_level
 from app.extensions import db
-from app.models import (Account, College, Invitation, RecipientType, ReviewReminder, Role, School,
-                        Termination)
+from app.models import (Account, College, Invitation, PaperAgreement, PaperTermination, RecipientType,
+                        ReviewReminder, Role, School, Termination)
 from app.services.notify import notify
 from app.services.review_queue import china_midnight_utc, today_in_china
 
 log = logging.getLogger("wq.service_levels")
 
 REVIEW_STAGES = ("college_review", "school_review")
-KINDS = (("invitation", Invitation, "签约审核"), ("termination", Termination, "解约审核"))
+PAPER_STAGES = ("college_review", "school_review", "college_verify", "school_verify")
+# (subject type, model, what the message calls it, the states that wait for a reviewer)
+KINDS = (("invitation", Invitation, "签约审核", REVIEW_STAGES),
+         ("termination", Termination, "解约审核", REVIEW_STAGES),
+         ("paper_agreement", PaperAgreement, "线下签约审核", PAPER_STAGES),
+         ("paper_termination", PaperTermination, "线下解约审核", REVIEW_STAGES))
 REVIEWER, SCHOOL = "reviewer", "school"
 PUSH_HOURS = (8, 20)  # Beijing time: nobody is woken at night by a reminder
 
@@ -77,9 +83,9 @@ def _push_school(school_id: int, limit: int, now: datetime) -> int:
     first_cutoff = _cutoff(limit, now)  # arrived before: past the limit → the reviewers
     second_cutoff = _cutoff(limit + 1, now)  # a working day later → the school's reviewers
     due: list[tuple[Overdue, str]] = []
-    for subject_type, model, label in KINDS:
+    for subject_type, model, label, stages in KINDS:
         rows = db.session.execute(select(model.id, model.state, model.updated_at, model.college_id).where(
-            model.school_id == school_id, model.state.in_(REVIEW_STAGES),
+            model.school_id == school_id, model.state.in_(stages),
             model.updated_at < first_cutoff)).all()
         if not rows:
             continue
@@ -114,7 +120,7 @@ def _notify(school_id: int, limit: int, due: list[tuple[Overdue, str]], now: dat
     inbox: dict[tuple[int, str], list[Overdue]] = defaultdict(list)
     reminders: list[ReviewReminder] = []
     for item, level in due:
-        if level == REVIEWER and item.stage == "college_review":
+        if level == REVIEWER and item.stage.startswith("college_"):
             recipients = by_college.get(item.college_id, [])
         else:
             recipients = school_staff
@@ -129,7 +135,7 @@ def _notify(school_id: int, limit: int, due: list[tuple[Overdue, str]], now: dat
     today = to_china(now).date()
     for (account_id, level), items in inbox.items():
         oldest = min(items, key=lambda i: i.entered_at)
-        kinds = sorted({i.kind_label for i in items}, key=[label for _, _, label in KINDS].index)
+        kinds = sorted({i.kind_label for i in items}, key=[kind[2] for kind in KINDS].index)
         colleges = sorted({college_names.get(i.college_id, "") for i in items} - {""})
         notify(RecipientType.ACCOUNT, account_id, "review_overdue" if level == REVIEWER
                else "review_overdue_escalated", dedupe=f"sla:{level}:{batch}",

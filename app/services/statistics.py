@@ -1,8 +1,9 @@
 """签约统计 per cohort: students, signed online / on paper, other destinations, in review,
 unsigned and the signing rate by college and major, and the median review times (SPEC §10, §13).
 
-Paper agreements and other destinations count what the one-destination table holds of those
-kinds (nothing until their issues land): the figures are there, zero, never missing.
+Paper agreements count as signed once effective and as in review from generation until then;
+other destinations count what the one-destination table holds of that kind (nothing until their
+issue lands): the figures are there, zero, never missing.
 """
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ from app.domain import school_admin as rules
 from app.domain.actors import Actor
 from app.domain.errors import InvalidInput, NotFound
 from app.extensions import db
-from app.models import (ActiveDestination, College, FlowEntry, Invitation, Major, RecordStatus, School,
-                        Student)
+from app.models import (ActiveDestination, College, FlowEntry, Invitation, Major, PaperAgreement,
+                        RecordStatus, School, Student)
 
 REVIEW_STAGES = {"college_review": ("college_approve", "college_reject"),
                  "school_review": ("school_approve", "school_reject")}
@@ -136,12 +137,17 @@ def _counts(school_id: int, cohort: int, college_id: int | None) -> list[College
              Student.record_status == RecordStatus.ACTIVE]
     if college_id is not None:
         where.append(Student.college_id == college_id)
+    # A paper agreement holds the destination from generation on; it is signed once effective
+    # and counts as in review until then (the student's one open paper agreement is the one).
+    paper = PaperAgreement.state
     stmt = (select(Student.college_id, Student.major_id, func.count(Student.id),
                    count(kind == "online", state == "effective"),
-                   count(kind == "paper"), count(kind == "other"),
-                   count(kind == "online", state.in_(("college_review", "school_review"))))
+                   count(kind == "paper", paper == "effective"), count(kind == "other"),
+                   func.sum(case((and_(kind == "online", state.in_(("college_review", "school_review"))), 1),
+                                 (and_(kind == "paper", paper != "effective"), 1), else_=0)))
             .outerjoin(ActiveDestination, ActiveDestination.student_id == Student.id)
             .outerjoin(Invitation, Invitation.id == ActiveDestination.invitation_id)
+            .outerjoin(PaperAgreement, PaperAgreement.open_student_id == ActiveDestination.student_id)
             .where(*where).group_by(Student.college_id, Student.major_id))
     by_major = {(c, m): Counts(int(n), int(on or 0), int(paper or 0), int(other or 0), int(rev or 0))
                 for c, m, n, on, paper, other, rev in db.session.execute(stmt)}

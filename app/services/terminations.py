@@ -29,11 +29,16 @@ from app.services.workflow import Runner
 
 
 def completed_terminations(student_id: int, school: School) -> int:
-    """The terminations that count against the school's limit."""
+    """The terminations that count against the school's limit: online and paper ones."""
+    from app.models import PaperTermination, PaperTerminationState
+
     counted = [rules.STATUS_APPROVED] + ([rules.STATUS_FORCED] if school.forced_terminations_count else [])
-    return db.session.scalar(select(func.count()).select_from(Invitation).where(
+    online = db.session.scalar(select(func.count()).select_from(Invitation).where(
         Invitation.student_id == student_id, Invitation.state == InvitationState.TERMINATED,
         Invitation.termination_status.in_(counted)))
+    paper = db.session.scalar(select(func.count()).select_from(PaperTermination).where(
+        PaperTermination.student_id == student_id, PaperTermination.state == PaperTerminationState.APPROVED))
+    return online + paper
 
 
 class _Facts:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import redirect, url_for
 
-from app.services import review_destinations, review_queue
+from app.services import paper_review, review_destinations, review_queue
 from app.web.base import STAFF, current_actor, render, role_required, web
 
 
@@ -14,7 +14,8 @@ def home():
     actor = current_actor()
     if actor.role in review_queue.REVIEWER_ROLES:
         return render("home/reviewer.html", counts=review_queue.home_counts(actor),
-                      destinations_waiting=review_destinations.waiting_count(actor))
+                      destinations_waiting=review_destinations.waiting_count(actor),
+                      paper=paper_review.home_counts(actor))
     return render("home/admin.html", employers_pending=review_queue.pending_verifications_count())
 
 

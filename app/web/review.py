@@ -16,6 +16,7 @@ from app.domain import signing as signing_rules
 from app.domain.errors import InvalidInput
 from app.services import (
     long_work,
+    paper_review,
     review_actions,
     review_batch,
     review_detail,
@@ -96,7 +97,7 @@ def _queue(kind: str):
     title, statuses = KINDS[kind]
     return render("review/queue.html", fragment="results", kind=kind, title=title, page=page, f=f,
                   statuses=statuses, colleges=page.colleges, majors=page.majors,
-                  tabs=review_queue.tab_counts(actor),
+                  tabs=review_queue.tab_counts(actor), paper_waiting=paper_review.waiting_count(actor),
                   filter_args=_filter_args(), batch_results=batch_results,
                   is_college=actor.role == "college_reviewer", first_page=not request.args.get("cursor"),
                   my_state=review_queue.MY_REVIEW_STATE[actor.role])

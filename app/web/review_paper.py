@@ -25,18 +25,38 @@ APPROVED_MESSAGES = {
 }
 
 
-@bp.get("")
+@bp.route("", methods=["GET", "POST"])
 @role_required(*REVIEWERS)
 def queue():
-    """线下签约 queue: what waits at my level first; filters and keyset pages."""
+    """线下签约 queue: what waits at my level first; filters and keyset pages; batch approval (POST)."""
     actor = current_actor()
     f = parse_filter()
+    batch_results = None
+    if request.method == "POST":
+        if request.form.get("action") != "batch_approve":
+            raise InvalidInput("UNKNOWN_ACTION", "不支持的操作")
+        from app.services import review_batch
+
+        batch_results = paper_agreements.approve_many(
+            actor, [int(i) for i in request.form.getlist("ids") if i.isdigit() and len(i) < 19])
+        all_ok = all(r.ok for r in batch_results)
+        flash(review_batch.summary(batch_results), "success" if all_ok else "warning")
     page = paper_review.page(actor, f, request.args.get("cursor"))
     return render("review/paper_queue.html", fragment="results", page=page, f=f,
                   statuses=paper_review.STATUS_FILTERS, colleges=page.colleges, majors=page.majors,
                   tabs=review_queue.tab_counts(actor), paper_waiting=paper_review.waiting_count(actor),
                   filter_args=_filter_args(), is_college=actor.role == "college_reviewer",
-                  first_page=not request.args.get("cursor"))
+                  first_page=not request.args.get("cursor"), batch_results=batch_results,
+                  my_states=paper_review.MY_STATES[actor.role])
+
+
+@bp.get("/export")
+@role_required(*REVIEWERS)
+def export():
+    """导出: the filtered 线下签约 list as Excel."""
+    out = paper_review.export(current_actor(), parse_filter())
+    return send_file(out, as_attachment=True, download_name=paper_review.EXPORT_FILENAME,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", max_age=0)
 
 
 @bp.route("/<int:paper_id>", methods=["GET", "POST"])

@@ -68,6 +68,13 @@ test('generation needs both confirmations, then goes to review', async () => {
   expect(page.querySelector('#generate-btn')).toBeUndefined()
 })
 
+test('the school\'s minimum wage and damages cap are flagged on the draft', async () => {
+  const draft = { ...fixture('paper_draft'), checks: ['违约金2000元高于华夏示范大学规定的上限1000元'] }
+  const { page } = await open('pages/student/paper/detail', { id: '3' }, { 'GET /student/paper-agreements/3': { body: draft } })
+  expect(text(page, '.check')).toContain('违约金2000元高于华夏示范大学规定的上限1000元')
+  expect(page.querySelector('#generate-btn')).toBeDefined()
+})
+
 test('cancelling either confirmation generates nothing', async () => {
   const { page, calls } = await open('pages/student/paper/detail', { id: '3' }, {
     'GET /student/paper-agreements/3': { body: fixture('paper_draft') },

@@ -33,6 +33,20 @@ test('a signed destination shows its employer, agreement number, state and since
   expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/student/invitation/detail?id=9' })
 })
 
+test('a paper agreement held as the destination shows its kind and opens 纸质签约', async () => {
+  const home = fixture('student_home')
+  home.destination_status = { kind: 'paper', kind_label: '线下签约', since: '2026-06-10T09:05:00+08:00' }
+  const { page, wx } = await open({ body: home })
+  expect(page.querySelector('#no-destination')).toBeUndefined()
+  expect(text(page, '#destination-other')).toMatch(/线下签约\s*2026\/06\/10 起/)
+  tap(page, '#destination-other')
+  await flush()
+  expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/student/paper/list' })
+  tap(page, '#paper-agreements')
+  await flush()
+  expect(wx.navigateTo).toHaveBeenCalledTimes(2)
+})
+
 test('the counts and links open the invitation lists, the terminations and the inbox', async () => {
   const { page, wx } = await open({ body: fixture('student_home') })
   tap(page, '#open-count')

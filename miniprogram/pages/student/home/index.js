@@ -37,6 +37,11 @@ Page({
     wx.navigateTo({ url: `/pages/student/termination/detail?id=${e.currentTarget.dataset.id}` })
   },
 
+  // A destination without an online agreement behind it: its own list (线下签约 for now).
+  openHeld(e) {
+    if (e.currentTarget.dataset.kind === 'paper') this.openPaper()
+  },
+
   openPaper() {
     wx.navigateTo({ url: '/pages/student/paper/list' })
   },
