@@ -1,5 +1,5 @@
 """An HR user's afternoon in a real browser (Chromium): log in with a password, import students
-into the favourites from an Excel file, send them one letter (checks and preview first), then
+into the favorites from an Excel file, send them one letter (checks and preview first), then
 filter the 签约中 list and export it — the manuals' desktop workbench (seeds 000, 001, 004)."""
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def test_import_send_filter_export(page, live_world, committing_db, tmp_path):
     expect(report).to_contain_text("新加入 3 人")
     expect(report.locator("tr.table-danger")).to_have_count(1)
     assert "未找到可签约的学生" in report.inner_text()
-    shot(page, "employer-favourites-import")
+    shot(page, "employer-favorites-import")
 
     for s in newcomers:
         page.check(f"tr[data-student='{s.id}'] input[name=student_ids]")

@@ -1,5 +1,5 @@
 """The employer's desktop pages with the Flask client (issue 12): log-in lands on the workbench,
-search and favourites with the Excel template/import/export, the letter form with its checks
+search and favorites with the Excel template/import/export, the letter form with its checks
 before sending, the 签约/解约 lists, detail, modify and termination both ways, 户档信息, 单位信息,
 认证 and 账号管理 — and another employer's records are a 404 everywhere."""
 from __future__ import annotations
@@ -96,9 +96,9 @@ def test_lockout_applies_to_employer_users(app, world):
     assert locked.status_code == 429 and "锁定" in text(locked)
 
 
-# -- search and favourites ----------------------------------------------------------------------
+# -- search and favorites ----------------------------------------------------------------------
 
-def test_search_then_add_to_favourites(app, world, db_session, empty_favourites):
+def test_search_then_add_to_favorites(app, world, db_session, empty_favorites):
     client = logged_in(app, world.hr)
     s = world.student
     query = "/employer/search"
@@ -117,7 +117,7 @@ def test_search_then_add_to_favourites(app, world, db_session, empty_favourites)
     assert db_session.query(Favorite).filter_by(employer_id=world.employer.id).count() == 0
 
 
-def test_adding_an_unsearched_student_is_refused(app, world, empty_favourites, db_session):
+def test_adding_an_unsearched_student_is_refused(app, world, empty_favorites, db_session):
     client = logged_in(app, world.hr)
     response = post(client, "/employer/favorites", {"action": "add", "student_id": world.student.id},
                     page="/employer/favorites", follow_redirects=True)
@@ -136,7 +136,7 @@ def _xlsx(rows: list[list]) -> bytes:
     return out.getvalue()
 
 
-def test_template_import_report_and_send_list_export(app, world, db_session, empty_favourites):
+def test_template_import_report_and_send_list_export(app, world, db_session, empty_favorites):
     client = logged_in(app, world.hr)
     template = client.get("/employer/favorites/template.xlsx")
     assert template.status_code == 200
@@ -224,7 +224,7 @@ def test_letter_errors_are_named_in_chinese(app, world, db_session):
     assert db_session.query(Invitation).count() == 0
 
 
-def test_letter_to_nobody_goes_back_to_the_favourites(app, world):
+def test_letter_to_nobody_goes_back_to_the_favorites(app, world):
     client = logged_in(app, world.hr)
     response = client.get("/employer/letter")
     assert response.status_code == 303 and response.headers["Location"].endswith("/employer/favorites")
@@ -413,7 +413,7 @@ def test_other_roles_are_refused(app, world, db_session):
 
 
 def test_pages_take_as_many_statements_for_many_rows_as_for_few(app, world, db_session):
-    """No N+1: the favourites, the letter form for the ticked students and the 签约 list take the
+    """No N+1: the favorites, the letter form for the ticked students and the 签约 list take the
     same number of statements with 2 students as with 12."""
     from app.services import invitations
     from tests.factories import MajorFactory, StudentFactory, add_favorites

@@ -55,7 +55,7 @@ def mark_notices_read(actor: Actor) -> int:
 
 
 def cohorts_of(actor: Actor) -> list[int]:
-    """The cohorts to switch between: those of our agreements and favourites, and this year's."""
+    """The cohorts to switch between: those of our agreements and favorites, and this year's."""
     years = union(select(Invitation.cohort).where(Invitation.employer_id == actor.employer_id),
                   select(Student.cohort).join(Favorite, Favorite.student_id == Student.id)
                   .where(Favorite.employer_id == actor.employer_id)).subquery()
@@ -65,7 +65,7 @@ def cohorts_of(actor: Actor) -> list[int]:
 
 
 def send_list_xlsx(actor: Actor, cohort: int | None = None) -> bytes:
-    """导出签约发送列表: the favourites (masked ID numbers), oldest first."""
+    """导出签约发送列表: the favorites (masked ID numbers), oldest first."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("签约发送列表")
     sheet.append(xlsx.row(sheet, SEND_LIST_HEADER, bold=True))

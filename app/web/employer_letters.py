@@ -1,4 +1,4 @@
-"""签约邀请函 (seed 004 §5.1): the letter form for the students chosen in the favourites, with the
+"""签约邀请函 (seed 004 §5.1): the letter form for the students chosen in the favorites, with the
 户档信息 as default, dictionary pickers, the pre-send checks and the preview shown before the
 send button appears, then the batch send with a result per student. The same form modifies an
 agreement (修改邀约). Thin: app/services/invitations.py, presend_checks.py."""
@@ -37,7 +37,7 @@ FIELD_LABELS = {"job_category_code": "工作职位类别", "position": "拟聘�
 
 
 def chosen_ids(source) -> list[int]:
-    """The students ticked in the favourites (student_ids, repeated)."""
+    """The students ticked in the favorites (student_ids, repeated)."""
     ids = []
     for raw in source.getlist("student_ids")[:invitations.MAX_BATCH + 1]:
         if not raw.isdigit() or len(raw) > 12:
