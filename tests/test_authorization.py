@@ -57,6 +57,34 @@ def _agreement_of(world, invitation_id: int) -> int:
     return invitation_id
 
 
+def _intervention_evidence_of(world, invitation_id: int) -> int:
+    """A forced termination's proof image on the world's agreement (the review API shows it)."""
+    import io
+
+    from PIL import Image
+    from werkzeug.datastructures import FileStorage
+
+    from app.clock import utcnow
+    from app.models import InterventionEvidence
+    from app.services import uploads
+
+    data = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(data, "PNG")
+    data.seek(0)
+    stored = uploads.save_image(FileStorage(data, "e.png"))
+    item = InterventionEvidence(invitation_id=invitation_id, action="force_terminate",
+                                storage_key=stored.storage_key, content_type=stored.content_type,
+                                size=stored.size, sha256=stored.sha256, created_at=utcnow())
+    world_session().add(item)
+    world_session().flush()
+    return item.id
+
+
+@pytest.fixture(autouse=True)
+def upload_dir(app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path / "uploads"))
+
+
 # Which object an id parameter names: (world, invitation_id) → the id of an object owned by
 # world.student and world.employer. A parameter missing here makes its ownership cases skip with
 # the reason (the 401/403 cases still run, with a placeholder id).
@@ -66,7 +94,10 @@ OBJECT_OF_PARAM = {
     "employer_id": lambda world, invitation_id: world.employer.id,
     "agreement_id": _agreement_of,  # the e-agreement's downloads (owners: 200, or 409 while rendering)
     "account_id": lambda world, invitation_id: world.hr2.id,  # a colleague of the owner, world.hr
+    "evidence_id": _intervention_evidence_of,
 }
+# String parameters with a fixed set of values: the one the matrix uses.
+STRING_PARAMS = {"kind": "intervention"}
 
 # Id routes whose object is not owned by one school or party: only the role is checked.
 UNSCOPED_ENDPOINTS = {
@@ -171,8 +202,10 @@ def url_for(route: Route, world, invitation_id: int | None) -> tuple[str, list[s
     (invitation_id None: placeholders everywhere, no object is made)."""
     path, unknown = route.rule, []
     for converter, name in route.params:
-        if invitation_id is not None and name in OBJECT_OF_PARAM:
-            value: Any = OBJECT_OF_PARAM[name](world, invitation_id)
+        if name in STRING_PARAMS:
+            value: Any = STRING_PARAMS[name]
+        elif invitation_id is not None and name in OBJECT_OF_PARAM:
+            value = OBJECT_OF_PARAM[name](world, invitation_id)
         else:
             value = 999999 if converter == "int" else "placeholder"
             if converter == "int":
@@ -186,7 +219,10 @@ def send(client, route: Route, path: str, headers: dict, body: Any = None, query
     if route.method in WRITE_METHODS:
         form = getattr(probe_app().view_functions[route.endpoint], "request_body", None) == "form"
         kwargs["data" if form else "json"] = body  # a form endpoint gets a form (else: 415 first)
-    return client.open(path + query, method=route.method, **kwargs)
+    response = client.open(path + query, method=route.method, **kwargs)
+    response.get_data()  # read whole (a file download too), then let go of what it streamed
+    response.close()
+    return response
 
 
 def describe(response) -> str:
