@@ -74,9 +74,34 @@ def _destination_and_file(world) -> tuple[int, int]:
     return world.destination_and_file
 
 
+def _intervention_evidence_of(world, invitation_id: int) -> int:
+    """A forced termination's proof image on the world's agreement (the review API shows it)."""
+    import io
+
+    from PIL import Image
+    from werkzeug.datastructures import FileStorage
+
+    from app.clock import utcnow
+    from app.models import InterventionEvidence
+    from app.services import uploads
+
+    data = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(data, "PNG")
+    data.seek(0)
+    stored = uploads.save_image(FileStorage(data, "e.png"))
+    item = InterventionEvidence(invitation_id=invitation_id, action="force_terminate",
+                                storage_key=stored.storage_key, content_type=stored.content_type,
+                                size=stored.size, sha256=stored.sha256, created_at=utcnow())
+    world_session().add(item)
+    world_session().flush()
+    return item.id
+
+
 @pytest.fixture(autouse=True)
 def upload_dir(app, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path / "uploads"))
+
+
 def _paper_of(world, invitation_id: int) -> int:
     """world.student's paper agreement, generated (the invitation is only a letter: no destination)."""
     from sqlalchemy import select
@@ -119,7 +144,10 @@ OBJECT_OF_PARAM = {
     "file_id": lambda world, invitation_id: _destination_and_file(world)[1],  # an image of that one
     "paper_id": _paper_of,  # world.student's paper agreement (线下签约)
     "paper_termination_id": _paper_termination_of,
+    "evidence_id": _intervention_evidence_of,
 }
+# String parameters with a fixed set of values: the one the matrix uses.
+STRING_PARAMS = {"kind": "intervention"}
 
 # Id routes whose object is not owned by one school or party: only the role is checked.
 UNSCOPED_ENDPOINTS = {
@@ -235,8 +263,10 @@ def url_for(route: Route, world, invitation_id: int | None) -> tuple[str, list[s
     (invitation_id None: placeholders everywhere, no object is made)."""
     path, unknown = route.rule, []
     for converter, name in route.params:
-        if invitation_id is not None and name in OBJECT_OF_PARAM:
-            value: Any = OBJECT_OF_PARAM[name](world, invitation_id)
+        if name in STRING_PARAMS:
+            value: Any = STRING_PARAMS[name]
+        elif invitation_id is not None and name in OBJECT_OF_PARAM:
+            value = OBJECT_OF_PARAM[name](world, invitation_id)
         else:
             value = 999999 if converter == "int" else "placeholder"
             if converter == "int":
@@ -250,7 +280,10 @@ def send(client, route: Route, path: str, headers: dict, body: Any = None, query
     if route.method in WRITE_METHODS:
         form = getattr(probe_app().view_functions[route.endpoint], "request_body", None) == "form"
         kwargs["data" if form else "json"] = body  # a form endpoint gets a form (else: 415 first)
-    return client.open(path + query, method=route.method, **kwargs)
+    response = client.open(path + query, method=route.method, **kwargs)
+    response.get_data()  # read whole (a file download too), then let go of what it streamed
+    response.close()
+    return response
 
 
 def describe(response) -> str:

@@ -460,6 +460,23 @@ def test_export_of_a_filtered_list(client, world, db_session):
     assert world.student2.id_number not in str(rows)
 
 
+def test_an_export_writes_stored_formulas_as_text(client, world, db_session):
+    """Would an employer named like a formula open as a live link in the reviewer's Excel?"""
+    import io
+
+    from openpyxl import load_workbook
+
+    world.employer.name = '=HYPERLINK("http://evil.example","点击查看")'
+    db_session.commit()
+    effective(world, student=world.student2)
+    web_login(client, world.school_reviewer)
+    response = client.get("/review/signings/export?status=effective")
+    sheet = load_workbook(io.BytesIO(response.get_data())).active
+    response.close()
+    cells = [c for c in sheet[2] if c.value == world.employer.name]
+    assert cells and all(c.data_type == "s" and c.quotePrefix for c in cells)
+
+
 def test_large_exports_run_as_long_work(client, world, db_session, monkeypatch, app, tmp_path):
     monkeypatch.setattr(review_export, "DIRECT_MAX", 0)
     monkeypatch.setitem(app.config, "WORK_RESULT_DIR", str(tmp_path))

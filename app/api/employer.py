@@ -72,7 +72,7 @@ class GroupCount(BaseModel):
     count: int
 
 
-class WaitingTermination(BaseModel):
+class StudentTerminationRequest(BaseModel):
     termination_id: int
     invitation_id: int
     student_name: str
@@ -85,7 +85,7 @@ class EmployerHome(BaseModel):
     verified: bool
     cohort: Optional[int] = None
     counts: list[GroupCount]
-    waiting_terminations: list[WaitingTermination]
+    waiting_terminations: list[StudentTerminationRequest]
     unread_notifications: int
 
 
@@ -163,7 +163,7 @@ def employer_home(query: HomeQuery):
     return EmployerHome(
         employer_name=employer.name, verified=employer.is_verified, cohort=query.cohort,
         counts=[GroupCount(group=g, label=GROUPS[g], count=counts[g]) for g in GROUPS],
-        waiting_terminations=[WaitingTermination(
+        waiting_terminations=[StudentTerminationRequest(
             termination_id=t.id, invitation_id=t.invitation_id, student_name=name,
             reason=t.reason, requested_at=iso_china(t.created_at)) for t, name in waiting],
         unread_notifications=unread)

@@ -203,7 +203,7 @@ class ApproveBody(BaseModel):
     remark: Optional[str] = Field(None, max_length=200)
 
 
-class RejectBody(BaseModel):
+class ReviewRejectBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=500)
 
@@ -373,8 +373,8 @@ def review_approve_signing(invitation_id: int, json: ApproveBody):
 @bp.post("/review/signings/<int:invitation_id>/reject")
 @roles_required(*REVIEWERS)
 @idempotent
-@spec.validate(json=RejectBody, resp=Response(HTTP_200=SigningDetailOut, **ERRORS), tags=["review"])
-def review_reject_signing(invitation_id: int, json: RejectBody):
+@spec.validate(json=ReviewRejectBody, resp=Response(HTTP_200=SigningDetailOut, **ERRORS), tags=["review"])
+def review_reject_signing(invitation_id: int, json: ReviewRejectBody):
     """签约审核不通过 with a reason (see rejection_warning); both parties are told."""
     actor = current_actor()
     reviews.reject_signing(actor, invitation_id, json.reason)
@@ -425,8 +425,8 @@ def review_approve_termination(termination_id: int, json: ApproveBody):
 @bp.post("/review/terminations/<int:termination_id>/reject")
 @roles_required(*REVIEWERS)
 @idempotent
-@spec.validate(json=RejectBody, resp=Response(HTTP_200=TerminationDetailOut, **ERRORS), tags=["review"])
-def review_reject_termination(termination_id: int, json: RejectBody):
+@spec.validate(json=ReviewRejectBody, resp=Response(HTTP_200=TerminationDetailOut, **ERRORS), tags=["review"])
+def review_reject_termination(termination_id: int, json: ReviewRejectBody):
     """解约审核不通过 with a reason: the agreement stays effective."""
     actor = current_actor()
     terminations.reject_termination(actor, termination_id, json.reason)

@@ -246,7 +246,10 @@ def evidence_file(actor: Actor, kind: str, evidence_id: int) -> tuple[Path, str]
         item = db.session.get(InterventionEvidence, evidence_id)
         allowed = item is not None and actor.role in REVIEWERS
         if allowed:
-            load_for(actor, item.invitation_id)  # 404 outside the reviewer's reach
+            try:
+                load_for(actor, item.invitation_id)
+            except NotFound:  # outside the reviewer's reach: the same answer as a missing image
+                allowed = False
     else:
         item, allowed = None, False
     if not allowed:

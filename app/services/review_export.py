@@ -8,12 +8,10 @@ from datetime import date
 from typing import IO, Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from app.clock import to_china
 from app.domain.actors import Actor
-from app.services import long_work, review_queue
+from app.services import long_work, review_queue, xlsx
 from app.services.review_queue import QueueFilter
 
 DIRECT_MAX = 5000  # rows sent in the request; more as a long job
@@ -41,15 +39,10 @@ def write(actor: Actor, f: QueueFilter, kind: str, out: IO[bytes] | str, progres
     """Write the filtered list as xlsx into ``out``; the number of rows."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(SHEET_NAMES[kind])
-    header = []
-    for title in COLUMNS[kind]:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
+    sheet.append(xlsx.row(sheet, COLUMNS[kind], bold=True))
     count = 0
     for row in review_queue.all_rows(actor, f, kind):
-        sheet.append(_cells(row, kind))
+        sheet.append(xlsx.row(sheet, _cells(row, kind)))  # a stored "=…" stays text
         count += 1
         if progress is not None and count % 1000 == 0:
             progress(count)

@@ -47,7 +47,7 @@ class Runner(ABC):
         before = self.state_of(subject)
         row = self.workflow.check(action, before, self.roles(actor, subject),
                                   self.facts(subject, actor, now), reason)
-        target = self.workflow.target(row, before, self.two_levels(subject))
+        target = self.workflow.target(row, before, lambda s=subject: self.two_levels(s))
         setattr(subject, self.state_attr, self._member(target))
         self.enter(subject, row, before, target, now, reason)
         if before == NEW:
@@ -73,7 +73,7 @@ class Runner(ABC):
                 before = self.state_of(subject)
                 row = self.workflow.check(action, before, self.roles(actor, subject),
                                           self.facts(subject, actor, now), reason)
-                target = self.workflow.target(row, before, self.two_levels(subject))
+                target = self.workflow.target(row, before, lambda s=subject: self.two_levels(s))
                 setattr(subject, self.state_attr, self._member(target))
                 self.enter(subject, row, before, target, now, reason)
                 done.append((subject, row, before, target))
@@ -94,9 +94,11 @@ class Runner(ABC):
                    if mapper.version_id_col is not None else None)
         stamped = "updated_at" if "updated_at" in mapper.columns else None
         groups: dict[str, tuple[tuple, list[Any]]] = {}
+        columns = set(mapper.column_attrs.keys())
         for subject in subjects:
-            changes = tuple(sorted((attr.key, attr.history.added[0]) for attr in inspect(subject).attrs
-                                   if attr.key in mapper.columns and attr.history.added))
+            state = inspect(subject)  # committed_state: the attributes set since the load
+            changes = tuple(sorted((key, state.dict[key]) for key in state.committed_state
+                                   if key in columns))
             groups.setdefault(repr(changes), (changes, []))[1].append(subject)
         for changes, members in groups.values():
             if not changes:
