@@ -68,7 +68,7 @@ class ScanOut(BaseModel):
     uploaded_at: str
 
 
-class TerminationOut(BaseModel):
+class PaperTerminationOut(BaseModel):
     id: int
     state: str
     state_label: str
@@ -102,7 +102,7 @@ class PaperDetailOut(PaperSummary):
     actions: list[str]
     scan: Optional[ScanOut] = None
     document: Optional[DocumentOut] = None
-    terminations: list[TerminationOut] = []
+    terminations: list[PaperTerminationOut] = []
     flow: list[FlowItem]
     notices: dict[str, str] = {}
 
