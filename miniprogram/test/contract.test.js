@@ -15,6 +15,7 @@ const services = {
   employer: require('../services/employer'),
   directory: require('../services/directory'),
   subscriptions: require('../services/subscriptions'),
+  reviewer: require('../services/reviewer'),
 }
 
 const terms = fixture('invitation_invited').terms
@@ -73,6 +74,15 @@ const CALLS = {
   'directory.getDictionary': s => s.directory.getDictionary('region', { parent: '430000' }),
   'subscriptions.getMomentTemplates': s => s.subscriptions.getMomentTemplates('student_accepted'),
   'subscriptions.recordChoices': s => s.subscriptions.recordChoices('student_accepted', { SUB_REVIEW_PASSED: 'accept' }),
+  'reviewer.getHome': s => s.reviewer.getHome(),
+  'reviewer.listSignings': s => s.reviewer.listSignings({ status: 'waiting', overdue: true, q: '欧彤', cursor: 'MTI', limit: 20 }),
+  'reviewer.listTerminations': s => s.reviewer.listTerminations({ status: 'all', cursor: 'NA', limit: 20 }),
+  'reviewer.getSigning': s => s.reviewer.getSigning(12),
+  'reviewer.approveSigning': s => s.reviewer.approveSigning(12, '材料齐全'),
+  'reviewer.rejectSigning': s => s.reviewer.rejectSigning(12, '协议内容与单位信息不符'),
+  'reviewer.getTermination': s => s.reviewer.getTermination(4),
+  'reviewer.approveTermination': s => s.reviewer.approveTermination(4),
+  'reviewer.rejectTermination': s => s.reviewer.rejectTermination(4, '缺少双方解约证明'),
 }
 
 // Run each service function against a recording wx.request / wx.uploadFile (called synchronously).
