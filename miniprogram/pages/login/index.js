@@ -6,6 +6,9 @@ const { actionKeys } = require('../../utils/idempotency')
 const HOME = {
   student: '/pages/student/home/index',
   employer_user: '/pages/employer/home/index',
+  // Reviewers bind with their desktop username and password (the employer form), then review here.
+  college_reviewer: '/pages/reviewer/home/index',
+  school_reviewer: '/pages/reviewer/home/index',
 }
 const ID_NUMBER = /^\d{17}[\dXx]$/
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/
