@@ -1,6 +1,6 @@
 // Reviewer endpoints (API.md "Review"): the college and school reviewers' phone screens.
 // One function per endpoint; batch, interventions and statistics stay on the desktop pages.
-const { request } = require('../utils/request')
+const { request, download } = require('../utils/request')
 
 const id$ = id => encodeURIComponent(id)
 
@@ -47,7 +47,13 @@ function rejectTermination(terminationId, reason, opts = {}) {
   return request({ method: 'POST', path: `/review/terminations/${id$(terminationId)}/reject`, data: { reason }, idempotencyKey: opts.idempotencyKey })
 }
 
+// An evidence file of a detail (营业执照, 授权委托书, …) by the `url` the detail gives → a local
+// temporary file to preview.
+function downloadEvidence(url) {
+  return download({ path: url })
+}
+
 module.exports = {
-  getHome, listSignings, listTerminations, getSigning, approveSigning, rejectSigning,
+  downloadEvidence, getHome, listSignings, listTerminations, getSigning, approveSigning, rejectSigning,
   getTermination, approveTermination, rejectTermination,
 }

@@ -75,6 +75,7 @@ const CALLS = {
   'subscriptions.getMomentTemplates': s => s.subscriptions.getMomentTemplates('student_accepted'),
   'subscriptions.recordChoices': s => s.subscriptions.recordChoices('student_accepted', { SUB_REVIEW_PASSED: 'accept' }),
   'reviewer.getHome': s => s.reviewer.getHome(),
+  'reviewer.downloadEvidence': s => s.reviewer.downloadEvidence('/api/v1/review/evidence/employer/3'),
   'reviewer.listSignings': s => s.reviewer.listSignings({ status: 'waiting', overdue: true, q: '欧彤', cursor: 'MTI', limit: 20 }),
   'reviewer.listTerminations': s => s.reviewer.listTerminations({ status: 'all', cursor: 'NA', limit: 20 }),
   'reviewer.getSigning': s => s.reviewer.getSigning(12),
@@ -93,6 +94,7 @@ function record(name) {
     getAccountInfoSync: () => ({ miniProgram: { envVersion: 'develop' } }),
     request: opts => { call = opts },
     uploadFile: opts => { call = { ...opts, method: 'POST', upload: true } },
+    downloadFile: opts => { call = { ...opts, method: 'GET' } },
   }
   CALLS[name](services).catch(() => {})
   const [base, query = ''] = call.url.split('?')

@@ -230,6 +230,22 @@ describe('signing detail', () => {
     expect(text(page, '#desktop-hint')).toContain('请在电脑端办理')
   })
 
+  test('证明材料 is downloaded with the token and previewed; a refusal is told in Chinese', async () => {
+    const { page, wx, calls } = await open('pages/reviewer/signing/index', { id: '12' }, routes({
+      'GET /review/evidence/employer/3': [{ file: 'licence.jpg' }, { status: 404 }],
+    }))
+    expect(text(page, '#evidence')).toContain('营业执照')
+    tap(page, page.querySelectorAll('.evidence')[0])
+    await flush()
+    const [download] = calls.filter(c => c.download)
+    expect(download).toMatchObject({ path: '/review/evidence/employer/3', header: { Authorization: 'Bearer tok-reviewer' } })
+    expect(wx.downloadFile.mock.calls[0][0].url).toBe('http://127.0.0.1:5000/api/v1/review/evidence/employer/3')
+    expect(wx.previewImage).toHaveBeenCalledWith({ urls: ['wxfile://tmp/licence.jpg'], current: 'wxfile://tmp/licence.jpg' })
+    tap(page, page.querySelectorAll('.evidence')[0])
+    await flush()
+    expect(text(page, '#t-toast')).toBe('内容不存在或已被删除')
+  })
+
   test('a detail outside my reach shows the API\'s 404 in Chinese', async () => {
     const { page } = await open('pages/reviewer/signing/index', { id: '99' }, {})
     expect(text(page, '#load-error')).toContain('测试未配置 GET /review/signings/99')

@@ -136,4 +136,32 @@ function upload({ path, filePath, name, formData, idempotencyKey }) {
   })
 }
 
-module.exports = { request, upload, ApiError, errorFrom }
+/**
+ * download({path}) → Promise of a local temporary file path: a file the API serves only with the
+ * Bearer token (an evidence image), fetched with wx.downloadFile. `path` is under the API base or,
+ * as the API writes it in a response, an absolute "/api/v1/…" path on the same host.
+ */
+function download({ path }) {
+  const base = config.apiBase()
+  const url = path.startsWith('/api/') ? base.replace(/\/api\/v\d+$/, '') + path : base + path
+  const header = {}
+  const token = wx.getStorageSync(config.TOKEN_KEY)
+  if (token) header.Authorization = `Bearer ${token}`
+  return new Promise((resolve, reject) => {
+    wx.downloadFile({
+      url,
+      header,
+      success(res) {
+        if (res.statusCode >= 200 && res.statusCode < 300) return resolve(res.tempFilePath)
+        const err = new ApiError({ status: res.statusCode, code: `HTTP_${res.statusCode}`, message: fallbackMessage(res.statusCode) })
+        if (err.status === 401) toLogin(true)
+        reject(err)
+      },
+      fail() {
+        reject(new ApiError({ status: 0, code: 'NETWORK_ERROR', message: FALLBACK[0] }))
+      },
+    })
+  })
+}
+
+module.exports = { request, upload, download, ApiError, errorFrom }

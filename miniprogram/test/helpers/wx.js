@@ -42,7 +42,18 @@ function createServer(routes) {
     })
     return { abort() {} }
   }
-  return { calls, handle, handleUpload, route: (key, reply) => { routes[key] = reply } }
+  function handleDownload(opts) {
+    const path = new URL(opts.url).pathname
+    const call = { method: 'GET', path: path.slice(new URL(API).pathname.length), query: {}, data: undefined, header: opts.header || {}, download: true }
+    calls.push(call)
+    const reply = replyFor(call)
+    Promise.resolve().then(() => {
+      if (reply.networkError) return opts.fail && opts.fail({ errMsg: 'downloadFile:fail timeout' })
+      opts.success({ statusCode: reply.status || 200, tempFilePath: `wxfile://tmp/${reply.file || 'evidence.jpg'}` })
+    })
+    return { abort() {} }
+  }
+  return { calls, handle, handleUpload, handleDownload, route: (key, reply) => { routes[key] = reply } }
 }
 
 function installWx({ routes = {}, storage = { [config.TOKEN_KEY]: 'tok-student', [config.ROLE_KEY]: 'student' }, modalConfirm = true } = {}) {
@@ -64,6 +75,10 @@ function installWx({ routes = {}, storage = { [config.TOKEN_KEY]: 'tok-student',
     scanCode: jest.fn(opts => opts.fail && opts.fail({ errMsg: 'scanCode:fail cancel' })),
     chooseMedia: jest.fn(opts => opts.fail && opts.fail({ errMsg: 'chooseMedia:fail cancel' })),
     uploadFile: jest.fn(opts => server.handleUpload(opts)),
+    // wx.downloadFile: the same routes (by the URL's path under the API); the file lands at wxfile://tmp/<last segment>.
+    downloadFile: jest.fn(opts => server.handleDownload(opts)),
+    previewImage: jest.fn(),
+    openDocument: jest.fn(),
     pageScrollTo: jest.fn(),
     getMenuButtonBoundingClientRect: () => ({ top: 48, bottom: 80, left: 281, right: 368, width: 87, height: 32 }),
     navigateTo: jest.fn(),

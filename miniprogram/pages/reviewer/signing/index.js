@@ -3,6 +3,7 @@
 const reviewer = require('../../../services/reviewer')
 const { dateTime, termRows, flowRows } = require('../../../utils/format')
 const { reviewPage } = require('../../../utils/review-page')
+const { toastError } = require('../../../utils/ui')
 
 const present = v => v !== undefined && v !== null && v !== ''
 const rows = pairs => pairs.filter(([, v]) => present(v)).map(([label, value]) => ({ label, value: String(value) }))
@@ -28,8 +29,22 @@ function show(d) {
   }
 }
 
-Page(reviewPage({
-  calls: { get: reviewer.getSigning, approve: reviewer.approveSigning, reject: reviewer.rejectSigning },
-  show,
-  approveText: { title: '签约审核通过', content: '确认该学生的签约信息无误，审核通过吗？通过后将通知学生和用人单位。' },
-}))
+// 证明材料 (营业执照, 授权委托书…): served only with the token, so downloaded, then shown.
+function openEvidence(e) {
+  const evidence = this.data.item.evidence[e.currentTarget.dataset.index]
+  if (!evidence || this.opening) return Promise.resolve()
+  this.opening = true
+  return reviewer.downloadEvidence(evidence.url)
+    .then(file => (/\.pdf$/i.test(file) ? wx.openDocument({ filePath: file, fileType: 'pdf' }) : wx.previewImage({ urls: [file], current: file })))
+    .catch(err => toastError(this, err))
+    .then(() => { this.opening = false })
+}
+
+Page({
+  ...reviewPage({
+    calls: { get: reviewer.getSigning, approve: reviewer.approveSigning, reject: reviewer.rejectSigning },
+    show,
+    approveText: { title: '签约审核通过', content: '确认该学生的签约信息无误，审核通过吗？通过后将通知学生和用人单位。' },
+  }),
+  openEvidence,
+})
