@@ -203,6 +203,23 @@ describe('signing detail', () => {
     expect(text(page, '#state')).toBe('等待学校审核')
   })
 
+  test('an item that moved past my level (403) shows the API\'s message and reloads', async () => {
+    const { page, calls } = await open('pages/reviewer/signing/index', { id: '12' }, {
+      'GET /review/signings/12': [{ body: fixture('review_signing') }, { body: fixture('review_signing_approved') }],
+      'POST /review/signings/12/reject': { status: 403, body: { error: { code: 'FORBIDDEN', message: '你无权执行此操作', fields: {} } } },
+    })
+    tap(page, '#reject-btn')
+    await flush()
+    input(page, '#reject-reason', '材料不全')
+    await flush()
+    answerDialog(page, true, '#reject-dialog')
+    await flush()
+    expect(text(page, '#action-error')).toBe('你无权执行此操作')
+    expect(isOpen(page, '#reject-dialog')).toBe(false)
+    expect(calls.filter(c => c.method === 'GET')).toHaveLength(2)
+    expect(page.querySelector('#reject-btn')).toBeUndefined()
+  })
+
   test('a network failure keeps the key: the retry sends the same Idempotency-Key', async () => {
     const { page, calls } = await open('pages/reviewer/signing/index', { id: '12' }, routes({
       'POST /review/signings/12/approve': [{ networkError: true }, { body: fixture('review_signing_approved') }],

@@ -87,7 +87,8 @@ function reviewPage({ calls, show, approveText }) {
           const fieldError = err.fields && err.fields.reason
           if (fieldError) return this.setData({ reasonError: fieldError })
           this.setData({ actionError: err.message, dialog: isRetryable(err) ? this.data.dialog : '' })
-          if (err.status === 409) return this.load() // someone decided first: show what stands now
+          // Someone decided first (409), or the item moved past my level (403): show what stands now.
+          if (err.status === 409 || err.status === 403) return this.load()
         })
         .then(() => this.setData({ submitting: false }))
     },
