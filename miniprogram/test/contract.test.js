@@ -74,6 +74,8 @@ const CALLS = {
   'directory.getDictionary': s => s.directory.getDictionary('region', { parent: '430000' }),
   'subscriptions.getMomentTemplates': s => s.subscriptions.getMomentTemplates('student_accepted'),
   'subscriptions.recordChoices': s => s.subscriptions.recordChoices('student_accepted', { SUB_REVIEW_PASSED: 'accept' }),
+  // the reviewer pages' moment (utils/review-page.js) is one the API knows
+  'subscriptions.getMomentTemplates:reviewer': s => s.subscriptions.getMomentTemplates('school_reviewer_reviewing'),
   'reviewer.getHome': s => s.reviewer.getHome(),
   'reviewer.downloadEvidence': s => s.reviewer.downloadEvidence('/api/v1/review/evidence/employer/3'),
   'reviewer.listSignings': s => s.reviewer.listSignings({ status: 'waiting', overdue: true, q: '欧彤', cursor: 'MTI', limit: 20 }),
@@ -113,7 +115,8 @@ function asParsed(value, schema = {}) {
 describe('services ↔ OpenAPI paths', () => {
   test('every exported service function has a contract entry', () => {
     const exported = Object.entries(services).flatMap(([mod, fns]) => Object.keys(fns).map(fn => `${mod}.${fn}`))
-    expect(exported.sort()).toEqual(Object.keys(CALLS).sort())
+    // "fn:case" entries call the same function another way
+    expect(exported.sort()).toEqual([...new Set(Object.keys(CALLS).map(k => k.split(':')[0]))].sort())
   })
 
   Object.keys(CALLS).forEach(name => {

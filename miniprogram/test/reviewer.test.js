@@ -143,6 +143,23 @@ describe('signing detail', () => {
     expect(text(page, '#t-toast')).toBe('已审核通过')
   })
 
+  test('the decision tap asks for the service-level reminders (subscribe) of the reviewer\'s role', async () => {
+    const templates = { moment: 'college_reviewer_reviewing', template_ids: ['SUB_REVIEW_OVERDUE'], events: ['review_overdue'] }
+    const { page, calls, wx } = await open('pages/reviewer/signing/index', { id: '12' }, routes({
+      'GET /subscriptions/templates': { body: templates },
+      'POST /subscriptions': { body: { granted: [{ template_id: 'SUB_REVIEW_OVERDUE', remaining: 1 }] } },
+      'POST /review/signings/12/approve': { body: fixture('review_signing_approved') },
+    }))
+    expect(calls.find(c => c.path === '/subscriptions/templates').query).toEqual({ moment: 'college_reviewer_reviewing' })
+    tap(page, '#approve-btn')
+    await flush()
+    expect(wx.requestSubscribeMessage).toHaveBeenCalledWith(expect.objectContaining({ tmplIds: ['SUB_REVIEW_OVERDUE'] }))
+    answerDialog(page, true)
+    await flush()
+    expect(posts(calls).map(c => c.path)).toEqual(['/subscriptions', '/review/signings/12/approve'])
+    expect(posts(calls)[0].data).toEqual({ moment: 'college_reviewer_reviewing', results: { SUB_REVIEW_OVERDUE: 'accept' } })
+  })
+
   test('cancelling the confirmation sends nothing', async () => {
     const { page, calls } = await open('pages/reviewer/signing/index', { id: '12' }, routes())
     tap(page, '#approve-btn')
@@ -216,7 +233,7 @@ describe('signing detail', () => {
     await flush()
     expect(text(page, '#action-error')).toBe('你无权执行此操作')
     expect(isOpen(page, '#reject-dialog')).toBe(false)
-    expect(calls.filter(c => c.method === 'GET')).toHaveLength(2)
+    expect(calls.filter(c => c.path === '/review/signings/12')).toHaveLength(2)
     expect(page.querySelector('#reject-btn')).toBeUndefined()
   })
 

@@ -5,6 +5,11 @@
 // `calls`: {get(id), approve(id, remark, opts), reject(id, reason, opts)}; `show(item)` → view.
 const { actionKeys, isRetryable } = require('./idempotency')
 const { toast, confirmDialog } = require('./ui')
+const subscribe = require('./subscribe')
+const config = require('../config')
+
+// The subscribe moment of the reviewer's role: the service-level reminders (review_overdue…).
+const momentOf = role => (role === 'college_reviewer' || role === 'school_reviewer' ? `${role}_reviewing` : '')
 
 const REASON_MAX = 500 // RejectBody.reason
 
@@ -15,7 +20,14 @@ function reviewPage({ calls, show, approveText }) {
     onLoad(options = {}) {
       this.itemId = options.id
       this.keys = actionKeys()
+      this.moment = momentOf(wx.getStorageSync(config.ROLE_KEY))
+      if (this.moment) subscribe.prepare(this.moment)
       return this.load()
+    },
+
+    // In the tap (WeChat's rule): one 允许 is one reminder we may send later.
+    askForReminders() {
+      if (this.moment) subscribe.ask(this.moment)
     },
 
     onPullDownRefresh() {
@@ -46,11 +58,13 @@ function reviewPage({ calls, show, approveText }) {
 
     approve() {
       if (this.data.submitting) return Promise.resolve()
+      this.askForReminders()
       return confirmDialog(this, { title: approveText.title, content: approveText.content, confirmBtn: '审核通过' })
         .then(ok => ok && this.decide('approve', key => calls.approve(this.itemId, undefined, { idempotencyKey: key }), '已审核通过'))
     },
 
     openReject() {
+      this.askForReminders()
       this.setData({ dialog: 'reject', reasonError: '', actionError: '' })
     },
 
