@@ -3,13 +3,7 @@ const config = require('../../config')
 const auth = require('../../services/auth')
 const { actionKeys } = require('../../utils/idempotency')
 
-const HOME = {
-  student: '/pages/student/home/index',
-  employer_user: '/pages/employer/home/index',
-  // Reviewers bind with their desktop username and password (the employer form), then review here.
-  college_reviewer: '/pages/reviewer/home/index',
-  school_reviewer: '/pages/reviewer/home/index',
-}
+const HOME = config.HOME_PAGES
 const ID_NUMBER = /^\d{17}[\dXx]$/
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/
 
