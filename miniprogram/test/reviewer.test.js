@@ -104,6 +104,16 @@ describe('queue', () => {
     await flush()
     expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/reviewer/termination/index?id=4' })
   })
+
+  test('back from a decided item the queue reloads (the item has left it); a plain show does not', async () => {
+    const { page, calls } = await open('pages/reviewer/queue/index', { kind: 'termination' }, { 'GET /review/terminations': { body: fixture('review_terminations') } })
+    await page.instance.onShow()
+    expect(calls).toHaveLength(1)
+    page.querySelectorAll('.queue-item')[0].dispatchEvent('tap')
+    await flush()
+    await page.instance.onShow()
+    expect(calls).toHaveLength(2)
+  })
 })
 
 describe('signing detail', () => {
