@@ -21,4 +21,12 @@ module.exports = {
   TOKEN_KEY: 'wq_token',
   ROLE_KEY: 'wq_role',
   LOGIN_PAGE: '/pages/login/index',
+  // Each role's home; a role missing here uses the desktop only.
+  HOME_PAGES: {
+    student: '/pages/student/home/index',
+    employer_user: '/pages/employer/home/index',
+    // Reviewers bind with their desktop username and password (the employer form).
+    college_reviewer: '/pages/reviewer/home/index',
+    school_reviewer: '/pages/reviewer/home/index',
+  },
 }

@@ -228,6 +228,18 @@ def test_a_moment_names_the_templates_to_ask_for(client, world):
     assert me.get("/subscriptions/templates?moment=whenever").status_code == 400
 
 
+def test_reviewers_ask_for_the_service_level_reminders(client, world):
+    """A reviewer bound in the mini-program can only get the overdue pushes as subscribe messages
+    if they have a moment to grant them: the school's reviewer also gets the escalations."""
+    college = ApiClient(client, world.college_reviewer)
+    asked = college.get("/subscriptions/templates?moment=college_reviewer_reviewing").get_json()
+    assert asked["template_ids"] == ["SUB_REVIEW_OVERDUE"]
+    assert college.get("/subscriptions/templates?moment=school_reviewer_reviewing").status_code == 400
+    school = ApiClient(client, world.school_reviewer)
+    asked = school.get("/subscriptions/templates?moment=school_reviewer_reviewing").get_json()
+    assert asked["template_ids"] == ["SUB_REVIEW_OVERDUE", "SUB_REVIEW_OVERDUE_ESCALATED"]
+
+
 def test_each_accept_is_one_use_of_the_grant(client, app, world):
     """Does every 允许 the student taps add one message we may send, and only for the templates
     that moment asked for?"""

@@ -45,6 +45,7 @@ def test_reviewer_then_school_each_once(world, db_session):
     assert push("2026-03-06 15:00") == 0
     [message] = inbox(db_session, world.college_reviewer)
     assert message.event == "review_overdue" and message.title == "审核超时提醒"
+    assert message.page == "pages/reviewer/home/index"  # the mini-program's reviewer home
     assert "1项签约审核已超过3个工作日" in message.body and "等待4个工作日" in message.body
     assert inbox(db_session, world.school_reviewer) == []
     assert inbox(db_session, world.other_college_reviewer) == []
@@ -55,6 +56,7 @@ def test_reviewer_then_school_each_once(world, db_session):
     assert push("2026-03-09 10:00") == 1  # Monday: a working day later, the school
     [escalated] = inbox(db_session, world.school_reviewer)
     assert escalated.event == "review_overdue_escalated" and world.college.name in escalated.body
+    assert escalated.page == "pages/reviewer/home/index"
     assert len(inbox(db_session, world.college_reviewer)) == 1
     assert push("2026-03-10 10:00") == 0
     levels = db_session.scalars(select(ReviewReminder.level).order_by(ReviewReminder.id)).all()

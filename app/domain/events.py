@@ -10,6 +10,8 @@ STUDENT_TERMINATION_PAGE = "pages/student/termination/detail?id={termination_id}
 EMPLOYER_TERMINATION_PAGE = "pages/employer/termination/detail?id={termination_id}"
 STUDENT_DESTINATION_PAGE = "pages/student/destination/detail?id={destination_id}"
 STUDENT_PAPER_PAGE = "pages/student/paper/detail?id={paper_id}"
+# A service-level message lists several items: it opens the reviewer's home with its counts.
+REVIEWER_HOME_PAGE = "pages/reviewer/home/index"
 
 HIGH, NORMAL, LOW = 0, 1, 2  # LOW waits for the next day's quota when pushes run short
 
@@ -140,11 +142,11 @@ EVENTS: dict[str, EventSpec] = {
     "review_overdue": EventSpec(
         "审核超时提醒",
         "你有{count}项{kind_label}已超过{limit}个工作日未处理（最早的已等待{oldest_days}个工作日），"
-        "学生在等待审核结果，请尽快处理。", None, HIGH),
+        "学生在等待审核结果，请尽快处理。", REVIEWER_HOME_PAGE, HIGH),
     "review_overdue_escalated": EventSpec(
         "审核超时督办",
         "{scope_name}有{count}项{kind_label}超过{limit}个工作日仍未处理（最早的已等待"
-        "{oldest_days}个工作日），请督促处理。", None, HIGH),
+        "{oldest_days}个工作日），请督促处理。", REVIEWER_HOME_PAGE, HIGH),
 }
 
 # Outcomes reach the employer too, with the employer's page.

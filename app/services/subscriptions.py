@@ -37,6 +37,10 @@ MOMENTS: dict[str, tuple[str, tuple[str, ...]]] = {
                                                "termination_approved")),
     "employer_termination_answered": ("employer_user", ("termination_approved", "termination_rejected")),
     "employer_verification": ("employer_user", ("employer_verified", "employer_verification_rejected")),
+    # A reviewer deciding on the phone: the service-level reminders (for those who do not follow the
+    # official account, the only way these reach them).
+    "college_reviewer_reviewing": ("college_reviewer", ("review_overdue",)),
+    "school_reviewer_reviewing": ("school_reviewer", ("review_overdue", "review_overdue_escalated")),
 }
 CHOICES = ("accept", "reject", "ban", "filter")
 

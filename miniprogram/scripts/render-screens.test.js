@@ -127,3 +127,29 @@ function agreementScreen(name, state, stateLabel, documents) {
 
 test('employer: a terminated agreement\'s 电子协议书 and 解约函', agreementScreen('7-documents', 'terminated', '已解约', 'documents_terminated'))
 test('employer: 电子协议书 生成中', agreementScreen('8-rendering', 'effective', '已生效', 'documents_rendering'))
+
+const REVIEWER = { wq_token: 'tok-reviewer', wq_role: 'college_reviewer' }
+
+test('reviewer: home', async () => {
+  installWx({ storage: REVIEWER, routes: { 'GET /review/home': { body: fixture('review_home') } } })
+  const page = mount('pages/reviewer/home/index')
+  await page.instance.onShow()
+  await flush()
+  save('7-reviewer-home', '网签审核', page)
+})
+
+test('reviewer: the 网上签约 queue', async () => {
+  installWx({ storage: REVIEWER, routes: { 'GET /review/signings': { body: fixture('review_signings_page1') } } })
+  const page = mount('pages/reviewer/queue/index')
+  await page.instance.onLoad({ kind: 'signing' })
+  await flush()
+  save('8-reviewer-queue', '待审核', page)
+})
+
+test('reviewer: a signing to review', async () => {
+  installWx({ storage: REVIEWER, routes: { 'GET /review/signings/12': { body: fixture('review_signing') } } })
+  const page = mount('pages/reviewer/signing/index')
+  await page.instance.onLoad({ id: '12' })
+  await flush()
+  save('9-reviewer-signing', '签约审核', page)
+})

@@ -18,6 +18,7 @@ const services = {
   documents: require('../services/documents'),
   paper: require('../services/paper'),
   destinations: require('../services/destinations'),
+  reviewer: require('../services/reviewer'),
 }
 
 const terms = fixture('invitation_invited').terms
@@ -98,6 +99,18 @@ const CALLS = {
   'documents.openAgreement': s => s.documents.openAgreement(12),
   'documents.previewAgreement': s => s.documents.previewAgreement(12),
   'documents.openTerminationLetter': s => s.documents.openTerminationLetter(12),
+  // the reviewer pages' moment (utils/review-page.js) is one the API knows
+  'subscriptions.getMomentTemplates:reviewer': s => s.subscriptions.getMomentTemplates('school_reviewer_reviewing'),
+  'reviewer.getHome': s => s.reviewer.getHome(),
+  'reviewer.downloadEvidence': s => s.reviewer.downloadEvidence('/api/v1/review/evidence/employer/3'),
+  'reviewer.listSignings': s => s.reviewer.listSignings({ status: 'waiting', overdue: true, q: '欧彤', cursor: 'MTI', limit: 20 }),
+  'reviewer.listTerminations': s => s.reviewer.listTerminations({ status: 'all', cursor: 'NA', limit: 20 }),
+  'reviewer.getSigning': s => s.reviewer.getSigning(12),
+  'reviewer.approveSigning': s => s.reviewer.approveSigning(12, '材料齐全'),
+  'reviewer.rejectSigning': s => s.reviewer.rejectSigning(12, '协议内容与单位信息不符'),
+  'reviewer.getTermination': s => s.reviewer.getTermination(4),
+  'reviewer.approveTermination': s => s.reviewer.approveTermination(4),
+  'reviewer.rejectTermination': s => s.reviewer.rejectTermination(4, '缺少双方解约证明'),
 }
 
 // Run each service function against a recording wx.request / wx.uploadFile / wx.downloadFile
@@ -128,7 +141,8 @@ function asParsed(value, schema = {}) {
 describe('services ↔ OpenAPI paths', () => {
   test('every exported service function has a contract entry', () => {
     const exported = Object.entries(services).flatMap(([mod, fns]) => Object.keys(fns).map(fn => `${mod}.${fn}`))
-    expect(exported.sort()).toEqual(Object.keys(CALLS).sort())
+    // "fn:case" entries call the same function another way
+    expect(exported.sort()).toEqual([...new Set(Object.keys(CALLS).map(k => k.split(':')[0]))].sort())
   })
 
   Object.keys(CALLS).forEach(name => {

@@ -129,3 +129,23 @@ test('a desktop log-in code (scene) leads to its confirmation after logging in',
   const { wx } = await open({ 'POST /auth/wxa-login': { body: fixture('auth_login_bound') } }, { scene: 'Q1w2E3r4T5y6U7i8O9p0Aa' })
   expect(wx.reLaunch).toHaveBeenCalledWith({ url: '/pages/qr/index?ticket=Q1w2E3r4T5y6U7i8O9p0Aa' })
 })
+
+test('a reviewer binds with the desktop username and password and lands on the reviewer home', async () => {
+  const { page, wx, store } = await open({
+    'POST /auth/wxa-login': { body: fixture('auth_login_unbound') },
+    'POST /auth/bind/employer': { body: { token: 'tok-reviewer-0123456789abcdef012345', bound: true, role: 'college_reviewer' } },
+  })
+  tap(page, '#to-employer')
+  await flush()
+  expect(text(page, '#employer-form')).toContain('审核老师')
+  await fill(page, { username: 'xxy.zhang', password: 'demo-pass-2026' })
+  tap(page, '#employer-submit')
+  await flush()
+  expect(store[config.ROLE_KEY]).toBe('college_reviewer')
+  expect(wx.reLaunch).toHaveBeenCalledWith({ url: '/pages/reviewer/home/index' })
+})
+
+test('a school reviewer already bound goes straight to the reviewer home', async () => {
+  const { wx } = await open({ 'POST /auth/wxa-login': { body: { ...fixture('auth_login_bound'), role: 'school_reviewer', profile: { account_id: 9, display_name: '李老师', school: '湖南大学' } } } })
+  expect(wx.reLaunch).toHaveBeenCalledWith({ url: '/pages/reviewer/home/index' })
+})

@@ -7,8 +7,8 @@ const TICKET = 'Q1w2E3r4T5y6U7i8O9p0Aa'
 const SCAN = `POST /auth/qr/${TICKET}/scan`
 const CONFIRM = `POST /auth/qr/${TICKET}/confirm`
 
-async function open(routes) {
-  const env = installWx({ routes })
+async function open(routes, storage) {
+  const env = installWx({ routes, storage })
   const page = mount('pages/qr/index')
   page.instance.onLoad({ ticket: TICKET })
   await flush()
@@ -50,4 +50,12 @@ test('an expired code says so in Chinese', async () => {
   tap(page, '#home-btn')
   await flush()
   expect(wx.reLaunch).toHaveBeenCalledWith({ url: '/pages/student/home/index' })
+})
+
+test('a reviewer goes back to the reviewer home', async () => {
+  const expired = { error: { code: 'QR_EXPIRED', message: '二维码已过期，请在电脑上刷新二维码', fields: {} } }
+  const { page, wx } = await open({ [SCAN]: { status: 404, body: expired } }, { wq_token: 'tok-reviewer', wq_role: 'school_reviewer' })
+  tap(page, '#home-btn')
+  await flush()
+  expect(wx.reLaunch).toHaveBeenCalledWith({ url: '/pages/reviewer/home/index' })
 })

@@ -148,15 +148,18 @@ function errorBodyOf(tempFilePath) {
 
 /**
  * download({path}) → Promise of the downloaded file's temporary path (wx.downloadFile, with the
- * Bearer token; `success` comes for every HTTP status, as with wx.request).
+ * Bearer token; `success` comes for every HTTP status, as with wx.request). `path` is under the
+ * API base or, as the API writes it in a response (an evidence url), an absolute "/api/v1/…" path.
  */
 function download({ path, query }) {
+  const base = config.apiBase()
+  const url = (path.startsWith('/api/') ? base.replace(/\/api\/v\d+$/, '') + path : base + path) + queryString(query)
   const header = {}
   const token = wx.getStorageSync(config.TOKEN_KEY)
   if (token) header.Authorization = `Bearer ${token}`
   return new Promise((resolve, reject) => {
     wx.downloadFile({
-      url: config.apiBase() + path + queryString(query),
+      url,
       header,
       success(res) {
         const ok = res.statusCode >= 200 && res.statusCode < 300

@@ -3,10 +3,7 @@ const config = require('../../config')
 const auth = require('../../services/auth')
 const { actionKeys } = require('../../utils/idempotency')
 
-const HOME = {
-  student: '/pages/student/home/index',
-  employer_user: '/pages/employer/home/index',
-}
+const HOME = config.HOME_PAGES
 const ID_NUMBER = /^\d{17}[\dXx]$/
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/
 

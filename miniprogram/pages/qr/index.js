@@ -5,7 +5,7 @@ const config = require('../../config')
 const auth = require('../../services/auth')
 const { actionKeys } = require('../../utils/idempotency')
 
-const HOME = { student: '/pages/student/home/index', employer_user: '/pages/employer/home/index' }
+const HOME = config.HOME_PAGES
 
 Page({
   data: { step: 'loading', desktop: null, account: '', errorMessage: '', submitting: false },

@@ -51,7 +51,7 @@ function createServer(routes) {
     const reply = replyFor(call)
     Promise.resolve().then(() => {
       if (reply.networkError) return opts.fail && opts.fail({ errMsg: 'downloadFile:fail timeout' })
-      const tempFilePath = `wxfile://tmp/download-${calls.length}`
+      const tempFilePath = `wxfile://tmp/${reply.file || `download-${calls.length}`}`
       files[tempFilePath] = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body)
       opts.success({ statusCode: reply.status || 200, tempFilePath })
     })
