@@ -83,7 +83,9 @@ def _web_login(stack: Stack) -> requests.Session:
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
     done = browser.post(stack.server.base + "/login/password", timeout=10, data={
         "csrf_token": csrf, "username": stack.username, "password": TEST_PASSWORD})
-    assert done.status_code == 200 and "/login/done" in done.url, done.text
+    # an employer user lands on the workbench (through /login/done)
+    assert done.status_code == 200 and done.url.endswith("/employer/"), done.text
+    assert any("/login/done" in r.url for r in done.history), [r.url for r in done.history]
     return browser
 
 
