@@ -31,6 +31,7 @@ from app.services import documents
 from app.services.notify import notify
 from app.services.numbering import next_agreement_no
 from app.services.signing_flow import has_active_destination
+from app.services.terminations import TerminationFacts
 from app.services.workflow import Runner
 
 PAPER_KIND = 2  # the first digit of a paper agreement's number
@@ -140,28 +141,9 @@ def tell_student(paper: PaperAgreement, event: str, dedupe: str, remark: str | N
 
 # -- the termination ---------------------------------------------------------------------------------
 
-class _TerminationFacts:
-    def __init__(self, termination: PaperTermination) -> None:
-        self.termination = termination
-
-    @cached_property
-    def agreement_state(self) -> str:
-        paper = db.session.get(PaperAgreement, self.termination.paper_agreement_id)
-        return paper.state.value
-
-    @cached_property
-    def _school(self) -> School:
-        return db.session.get(School, self.termination.school_id)
-
-    @property
-    def limit(self) -> int:
-        return self._school.termination_limit
-
-    @cached_property
-    def completed(self) -> int:
-        from app.services.terminations import completed_terminations
-
-        return completed_terminations(self.termination.student_id, self._school)
+class _TerminationFacts(TerminationFacts):
+    def state_of_agreement(self) -> str:
+        return db.session.get(PaperAgreement, self.termination.paper_agreement_id).state.value
 
 
 class PaperTerminationRunner(Runner):

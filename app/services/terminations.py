@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -41,12 +42,16 @@ def completed_terminations(student_id: int, school: School) -> int:
     return online + paper
 
 
-class _Facts:
-    """rules.TerminationFacts of one termination (the limit is counted only when asked)."""
+class TerminationFacts:
+    """rules.TerminationFacts of one termination (the limit is counted only when asked); paper
+    terminations (services/paper_flow.py) read their agreement's state instead."""
 
-    def __init__(self, termination: Termination) -> None:
+    def __init__(self, termination: Any) -> None:
         self.termination = termination
-        self.agreement_state = termination.invitation.state.value
+        self.agreement_state = self.state_of_agreement()  # read before the transition changes rows
+
+    def state_of_agreement(self) -> str:
+        return self.termination.invitation.state.value
 
     @cached_property
     def _school(self) -> School:
@@ -77,8 +82,8 @@ class TerminationRunner(Runner):
             roles.add(rules.OTHER_PARTY)
         return roles
 
-    def facts(self, termination: Termination, actor: Actor, now: datetime) -> _Facts:
-        return _Facts(termination)
+    def facts(self, termination: Termination, actor: Actor, now: datetime) -> TerminationFacts:
+        return TerminationFacts(termination)
 
     def two_levels(self, termination: Termination) -> bool:
         return two_review_levels(termination.invitation)
