@@ -289,6 +289,7 @@ def test_a_swept_letter_ends_exactly_as_one_run_would_leave_it(world, db_session
 
     from app.models import FlowEntry, Invitation, Notification, OutboxMessage
     from app.services.flow import verify_flow_log
+    from app.services.signing_flow import current_revision
 
     due = [invite(world, student=s) for s in (world.student, world.student2, world.other_college_student)]
     versions = {i: db_session.get(Invitation, i).version for i in due}
@@ -310,6 +311,10 @@ def test_a_swept_letter_ends_exactly_as_one_run_would_leave_it(world, db_session
             Notification.subject_id == inv_id, Notification.event == "invitation_expired")).all()
         assert [(n.recipient_type.value, n.recipient_id) for n in notices] == [("employer", inv.employer_id)]
         assert notices[0].page and str(inv_id) in notices[0].page
+        # the sweep reads rows, not models: the notice still names the parties and the position
+        assert {k: notices[0].data[k] for k in ("employer_name", "student_name", "position")} == {
+            "employer_name": inv.employer.name, "student_name": inv.student.name,
+            "position": current_revision(inv).terms["position"]}
         assert db_session.scalar(select(OutboxMessage).where(OutboxMessage.notification_id == notices[0].id))
     checked, breaks = verify_flow_log()
     assert breaks == [] and checked >= 6

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 from flask import current_app
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from app.clock import utcnow
 from app.domain.actors import Actor
@@ -83,7 +83,7 @@ def record_flows(subject_type: str, steps: list[tuple[int, str, str | None, str 
             prev_hash=prev)
         entry.hash = _digest(entry)
         rows.append(vars(entry))
-    db.session.execute(insert(FlowEntry), rows)
+    db.session.execute(FlowEntry.__table__.insert(), rows)  # Core: a sweep's thousands of rows
     return {row["subject_id"]: row["seq"] for row in rows}
 
 

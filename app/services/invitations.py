@@ -6,7 +6,6 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.orm import selectinload
 
 from app.clock import utcnow
 from app.domain import signing as rules
@@ -35,7 +34,7 @@ from app.services.dictionaries import unknown_codes
 from app.services.flow import first_flow_row
 from app.services.notify import notify_new_subjects
 from app.services.search import reachable_ids
-from app.services.signing_flow import SIGNING, current_revision, emit
+from app.services.signing_flow import SIGNING, current_revision, emit, sweep_query
 from app.services.unit import transactional
 
 MAX_BATCH = 1000
@@ -273,7 +272,7 @@ def modify_invitation(actor: Actor, invitation_id: int, terms: InvitationTerms) 
     return invitation
 
 
-def expire_due(batch_size: int = 500, now=None) -> int:
+def expire_due(batch_size: int = 2000, now=None) -> int:
     """The sweep: expire invitations past their deadline in bounded batches; returns the count."""
     now = now or utcnow()
     total = 0
@@ -288,11 +287,8 @@ def expire_due(batch_size: int = 500, now=None) -> int:
 @transactional
 def _expire_batch(ids: list[int], now) -> int:
     """One batch through the executor's set-based path (a few statements per batch)."""
-    due = db.session.scalars(select(Invitation).where(
-        Invitation.id.in_(ids), rules.overdue_condition(Invitation, now)).with_for_update()
-        .options(selectinload(Invitation.employer), selectinload(Invitation.student))
-        .execution_options(populate_existing=True)).all()
-    return SIGNING.run_many(list(due), "expire", SYSTEM, now=now)
+    due = SIGNING.rows(sweep_query(Invitation.id.in_(ids), rules.overdue_condition(Invitation, now)))
+    return SIGNING.run_many(due, "expire", SYSTEM, now=now)
 
 
 @transactional

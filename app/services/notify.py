@@ -49,7 +49,7 @@ def notify_many(event: str, subject_type: str,
     """notify() for many (recipient, subject) pairs, each at most once, with bulk INSERTs: items
     are (recipient type, recipient id, subject id, dedupe, data, page override). Six statements
     whatever their number, each on a key; the outbox rows are enqueued when the transaction commits."""
-    from sqlalchemy import func, insert, select
+    from sqlalchemy import func, select
 
     from app.clock import utcnow
     from app.services import outbox
@@ -59,7 +59,8 @@ def notify_many(event: str, subject_type: str,
     now = utcnow()
     # Read back by primary-key range: the rows are newer than the largest id before the INSERT.
     before = db.session.scalar(select(func.max(Notification.id))) or 0
-    db.session.execute(insert(Notification), [
+    # Core INSERTs (not the ORM's bulk path): a sweep writes thousands of rows per batch.
+    db.session.execute(Notification.__table__.insert(), [
         {"recipient_type": rtype, "recipient_id": rid, "subject_type": subject_type, "subject_id": sid,
          "created_at": now, **rendered(event, page, **data)} for rtype, rid, sid, _, data, page in items])
     ids = {(rtype, rid, sid): nid for rtype, rid, sid, nid in db.session.execute(select(
@@ -71,7 +72,7 @@ def notify_many(event: str, subject_type: str,
     keys = {dedupe_key(event, rtype, rid, dedupe): ids[(rtype, rid, sid)]
             for rtype, rid, sid, dedupe, *_ in items}
     due = outbox.first_due(now)
-    db.session.execute(insert(OutboxMessage), [
+    db.session.execute(OutboxMessage.__table__.insert(), [
         {"notification_id": nid, "dedupe_key": key, "priority": priority, "status": "pending",
          "attempts": 0, "next_attempt_at": due, "created_at": now} for key, nid in keys.items()])
     created = db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.dedupe_key.in_(list(keys))))

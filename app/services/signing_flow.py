@@ -15,13 +15,13 @@ from app.domain.actors import Actor
 from app.domain.events import EMPLOYER_COPIES
 from app.domain.workflow import Transition
 from app.extensions import db
-from app.models import (ActiveDestination, DestinationKind, FlowEntry, Invitation, InvitationRevision,
+from app.models import (ActiveDestination, DestinationKind, Employer, FlowEntry, Invitation, InvitationRevision,
                         RecipientType, RecordStatus, ReviewLevels, School, SourceStatus, Student,
                         Termination, TrainingMode)
 from app.services import documents
 from app.services.notify import employer_page, notify, notify_many
 from app.services.numbering import next_agreement_no
-from app.services.workflow import Runner
+from app.services.workflow import Row, Runner
 
 ONLINE_KIND = 1  # the first digit of an online agreement's number
 # How an agreement came to be terminated, kept beside its state for the lists and the limit.
@@ -101,17 +101,14 @@ class SigningRunner(Runner):
     def emit(self, invitation: Invitation, row: Transition, occurrence: int, reason: str | None) -> None:
         emit(invitation, row.event, occurrence, remark=reason)
 
-    def emit_many(self, emitted: list[tuple[Invitation, Transition, int]], reason: str | None) -> None:
-        """emit() for a sweep's invitations: their revisions read at once, one bulk notify per event."""
-        current = {i.id: i.current_revision_no for i, _, _ in emitted}
-        revisions = {r.invitation_id: r for r in db.session.scalars(select(InvitationRevision).where(
-            InvitationRevision.invitation_id.in_(list(current))))
-            if r.number == current[r.invitation_id]}
+    def emit_many(self, emitted: list[tuple[Row, Transition, int]], reason: str | None) -> None:
+        """emit() for a sweep's invitations (rows carrying what their notices name, see
+        sweep_query): one bulk notify per event."""
         by_event: dict[str, list] = {}
         for invitation, row, occurrence in emitted:
             items = by_event.setdefault(row.event, [])
             for recipient, recipient_id, page, data in _recipients(
-                    invitation, row.event, reason, revisions.get(invitation.id)):
+                    invitation, row.event, reason, invitation.position):
                 items.append((recipient, recipient_id, invitation.id, f"inv{invitation.id}:{occurrence}",
                               data, page))
         for event, items in by_event.items():
@@ -119,6 +116,20 @@ class SigningRunner(Runner):
 
 
 SIGNING = SigningRunner()
+# What a sweep reads of each invitation: its row, and what its notices name (the parties, the
+# position of the current terms, extracted by the server: the terms are not parsed here).
+SWEEP_COLUMNS = (*Invitation.__table__.c, Employer.name.label("employer_name"),
+                 Student.name.label("student_name"),
+                 InvitationRevision.terms["position"].as_string().label("position"))
+
+
+def sweep_query(*conditions: Any) -> Any:
+    """The invitations a sweep takes, as rows for SIGNING.run_many, locked for the transaction."""
+    return (select(*SWEEP_COLUMNS).join(Employer, Employer.id == Invitation.employer_id)
+            .join(Student, Student.id == Invitation.student_id)
+            .join(InvitationRevision, (InvitationRevision.invitation_id == Invitation.id)
+                  & (InvitationRevision.number == Invitation.current_revision_no))
+            .where(*conditions).with_for_update(of=Invitation))
 
 
 def scope_of(invitation: Invitation) -> rules.InvitationScope:
@@ -171,19 +182,18 @@ def emit(invitation: Invitation, event: str, occurrence: int, remark: str | None
     """Tell the waiting party (and for outcomes, both parties) in the same transaction."""
     common = {"dedupe": f"inv{invitation.id}:{occurrence}", "subject_type": "invitation",
               "subject_id": invitation.id}
-    for recipient, recipient_id, page, data in _recipients(invitation, event, remark, revision):
+    position = (revision or current_revision(invitation)).terms["position"]
+    for recipient, recipient_id, page, data in _recipients(invitation, event, remark, position):
         notify(recipient, recipient_id, event, **common, page_override=page, **data)
 
 
-def _recipients(invitation: Invitation, event: str, remark: str | None,
-                revision: InvitationRevision | None) -> list[tuple[RecipientType, int, str | None, dict]]:
+def _recipients(invitation: Invitation | Row, event: str, remark: str | None,
+                position: str) -> list[tuple[RecipientType, int, str | None, dict]]:
     """Who hears of the event — (recipient type, id, page override, template fields)."""
-    revision = revision or current_revision(invitation)
     data: dict[str, Any] = {
         "invitation_id": invitation.id,
-        "employer_name": invitation.employer.name,
-        "student_name": invitation.student.name,
-        "position": revision.terms["position"],
+        **_party_names(invitation),
+        "position": position,
         "deadline": f"{rules.deadline_display_date(invitation.deadline_at):%Y/%m/%d}",
         "agreement_no": invitation.agreement_no,
         "review_stage": review_stage(invitation),
@@ -197,6 +207,13 @@ def _recipients(invitation: Invitation, event: str, remark: str | None,
         recipients.append((RecipientType.EMPLOYER, invitation.employer_id, employer_page(invitation.id),
                            data))
     return recipients
+
+
+def _party_names(invitation: Invitation | Row) -> dict[str, str]:
+    """A sweep's row carries its parties' names; a model reaches them."""
+    if isinstance(invitation, Row):
+        return {"employer_name": invitation.employer_name, "student_name": invitation.student_name}
+    return {"employer_name": invitation.employer.name, "student_name": invitation.student.name}
 
 
 def current_revision(invitation: Invitation) -> InvitationRevision:

@@ -12,8 +12,7 @@ from abc import ABC, abstractmethod
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import inspect, select, update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import inspect, select
 
 from app.clock import utcnow
 from app.domain.actors import Actor
@@ -23,6 +22,18 @@ from app.extensions import db
 from app.models import FlowEntry
 from app.services.constraints import flush_or_conflict
 from app.services.flow import record_flow, record_flows
+
+
+class Row:
+    """A sweep's subject: the columns of its row as attributes, and what the hooks set since."""
+
+    def __init__(self, values: Any) -> None:
+        self.__dict__.update(values)
+        self.__dict__["changes"] = {}
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        self.changes[key] = value
+        self.__dict__[key] = value
 
 
 class Runner(ABC):
@@ -61,63 +72,55 @@ class Runner(ABC):
             self.emit(subject, row, entry.seq, reason)
         return entry
 
-    def run_many(self, subjects: list[Any], action: str, actor: Actor, reason: str | None = None, *,
+    def rows(self, query: Any) -> list[Row]:
+        """A sweep's subjects read as rows (Core, no ORM objects): the query selects the model's
+        columns, locked by the caller's FOR UPDATE, plus whatever the events name."""
+        result = db.session.execute(query)
+        keys = list(result.keys())
+        return [Row(zip(keys, values, strict=True)) for values in result]
+
+    def run_many(self, subjects: list[Row], action: str, actor: Actor, reason: str | None = None, *,
                  now: datetime | None = None) -> int:
-        """run() for many subjects at once (a sweep), each locked by the caller: the same table
+        """run() for many subjects at once (a sweep), read by rows() and locked: the same table
         check and hooks per subject, then the rows that changed alike written by one UPDATE, the
         flow entries by one INSERT and the events by emit_many."""
         now = now or utcnow()
         done = []
-        with db.session.no_autoflush:  # the changes stay pending for _update_alike
-            for subject in subjects:
-                before = self.state_of(subject)
-                row = self.workflow.check(action, before, self.roles(actor, subject),
-                                          self.facts(subject, actor, now), reason)
-                target = self.workflow.target(row, before, lambda s=subject: self.two_levels(s))
-                setattr(subject, self.state_attr, self._member(target))
-                self.enter(subject, row, before, target, now, reason)
-                done.append((subject, row, before, target))
+        for subject in subjects:
+            before = self.state_of(subject)
+            row = self.workflow.check(action, before, self.roles(actor, subject),
+                                      self.facts(subject, actor, now), reason)
+            target = self.workflow.target(row, before, lambda s=subject: self.two_levels(s))
+            setattr(subject, self.state_attr, self._member(target))
+            self.enter(subject, row, before, target, now, reason)
+            done.append((subject, row, before, target))
         self._update_alike([subject for subject, *_ in done], now)
         flush_or_conflict()  # whatever the hooks added (locks released, documents owed)
-        flow_type = self.workflow.subject
-        seqs = record_flows(flow_type, [(self.flow_subject(s)[1], row.name, before, target)
-                                        for s, row, before, target in done], actor, reason)
+        seqs = record_flows(self.workflow.subject, [(self.flow_subject(s)[1], row.name, before, target)
+                                                    for s, row, before, target in done], actor, reason)
         self.emit_many([(s, row, seqs[self.flow_subject(s)[1]]) for s, row, _, _ in done if row.event],
                        reason)
         return len(done)
 
-    def _update_alike(self, subjects: list[Any], now: datetime) -> None:
+    def _update_alike(self, subjects: list[Row], now: datetime) -> None:
         """Write the subjects' changed columns with one UPDATE per set of equal changes. The rows
         are locked by the caller, so the version column is bumped, not compared."""
         mapper = inspect(self.model)
-        version = (mapper.get_property_by_column(mapper.version_id_col).key
-                   if mapper.version_id_col is not None else None)
+        version = mapper.version_id_col.key if mapper.version_id_col is not None else None
         stamped = "updated_at" if "updated_at" in mapper.columns else None
-        groups: dict[str, tuple[tuple, list[Any]]] = {}
-        columns = set(mapper.column_attrs.keys())
+        columns = set(mapper.columns.keys())
+        groups: dict[str, tuple[dict, list[int]]] = {}
         for subject in subjects:
-            state = inspect(subject)  # committed_state: the attributes set since the load
-            changes = tuple(sorted((key, state.dict[key]) for key in state.committed_state
-                                   if key in columns))
-            groups.setdefault(repr(changes), (changes, []))[1].append(subject)
-        for changes, members in groups.values():
-            if not changes:
-                continue
-            values = dict(changes)
+            changes = {key: value for key, value in subject.changes.items() if key in columns}
+            if changes:
+                groups.setdefault(repr(sorted(changes.items())), (changes, []))[1].append(subject.id)
+        table = self.model.__table__
+        for values, ids in groups.values():
             if stamped:
-                values[stamped] = now
+                values = {**values, stamped: now}
             if version:
-                values[version] = getattr(self.model, version) + 1
-            with db.session.no_autoflush:  # these rows' own pending changes are what it writes
-                db.session.execute(update(self.model).where(self.model.id.in_([m.id for m in members]))
-                                   .values(**values).execution_options(synchronize_session=False))
-            for member in members:  # what the row now holds, so the session flushes nothing again
-                for key, value in changes:
-                    set_committed_value(member, key, value)
-                if stamped:
-                    set_committed_value(member, stamped, now)
-                if version:
-                    set_committed_value(member, version, getattr(member, version) + 1)
+                values = {**values, version: table.c[version] + 1}
+            db.session.execute(table.update().where(table.c.id.in_(ids)).values(**values))
 
     def allowed_actions(self, subject: Any, actor: Actor, now: datetime | None = None) -> list[str]:
         """What this actor may do with the subject now: the buttons a client shows."""
