@@ -163,3 +163,16 @@ def test_student_home_lists_the_employers_termination_requests(world, client):
     assert home["pending_terminations"] == 1
     assert home["waiting_terminations"][0]["termination_id"] == t.id
     assert home["waiting_terminations"][0]["reason"] == "岗位调整"
+
+
+def test_a_large_employers_list_pages_on_its_own_index(world):
+    """Newest first under any filter: on MySQL/MariaDB the page never walks the primary key
+    backwards (a large employer's older letters made that read most of the table: 328 ms for
+    15k letters among 500k in `make bench`'s data set, 17 ms on the employer's index)."""
+    from sqlalchemy.dialects import mysql
+
+    from app.services.employer_lists import EmployerFilter, filtered
+
+    for f in (EmployerFilter(), EmployerFilter(group="signing", cohort=2026), EmployerFilter(name="张三")):
+        sql = str(filtered(world.actor(world.hr), f).compile(dialect=mysql.dialect()))
+        assert "FROM invitations IGNORE INDEX FOR ORDER BY (PRIMARY)" in sql, sql
