@@ -48,9 +48,11 @@ def figure(result: dict | None) -> str:
     if name == "expiry_sweep_100k_of_1m":
         if f.get("completed") is False:
             return f"{f['rate_per_s']}/s: ≈ {f['projected_seconds']} s projected (stopped)"
-        return f"{f['seconds']} s, {f['expired']} expired"
+        rate = round(f["expired"] / f["seconds"]) if f.get("seconds") else "?"
+        return f"{f['seconds']} s, {f['expired']} expired ({rate}/s)"
     if name == "reviewer_queue_500k":
-        return f"worst {f['worst_ms']} ms" if f else "not built yet (branch school-web)"
+        return (f"worst {f['worst_ms']} ms, median {f['median_ms']} ms, ≤ {f['max_statements']} statements"
+                if f else "not measured")
     return json.dumps(f, ensure_ascii=False)
 
 

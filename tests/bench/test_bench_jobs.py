@@ -118,7 +118,7 @@ with app.app_context():
     left = db.session.execute(db.text(
         "SELECT COUNT(*) FROM invitations WHERE state = 'invited' AND deadline_at <= :now"), {"now": now}).scalar()
     print("SWEEP " + json.dumps({"rows": total, "due": due, "expired": expired, "left_due": left,
-                                 "seconds": round(seconds, 1)}))
+                                 "seconds": round(seconds, 1), "per_second": round(expired / seconds)}))
 """
 
 
