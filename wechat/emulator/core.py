@@ -125,26 +125,31 @@ def load_json(name: str) -> Any:
 
 
 def api_call(api: str, token: bool = True) -> str | None:
-    """Count the call, check its access_token, apply a programmed failure; the caller's appid."""
-    store().hincrby(key("calls"), api, 1)
-    appid = token_appid() if token else None
-    injected = _programmed_failure(api)
+    """Count the call, check its access_token, apply a programmed failure; the caller's appid.
+    One round trip to Redis when no failure is programmed (the fan-out benchmark sends 10k)."""
+    pipe = store().pipeline(transaction=False)
+    pipe.hincrby(key("calls"), api, 1)
+    pipe.get(key("token", request.args.get("access_token", "") or "-"))
+    pipe.exists(key("fail", api, "left"))
+    _, token_info, failure_programmed = pipe.execute()
+    appid = token_appid(token_info) if token else None
+    injected = _programmed_failure(api) if failure_programmed else None
     if injected is not None:
         raise EmuError(injected)
     return appid
 
 
-def token_appid() -> str:
-    """The appid an access_token was issued to: 41001 missing, 40001 unknown, 42001 expired."""
-    token = request.args.get("access_token", "")
-    if not token:
+def token_appid(info: bytes | None) -> str:
+    """The appid an access_token was issued to (its record read by the caller): 41001 missing,
+    40001 unknown, 42001 expired."""
+    if not request.args.get("access_token", ""):
         raise EmuError(41001)
-    info = load_json(key("token", token))
     if info is None:
         raise EmuError(40001)
-    if info["expires_at"] <= now():
+    record = json.loads(info)
+    if record["expires_at"] <= now():
         raise EmuError(42001)
-    return info["appid"]
+    return record["appid"]
 
 
 def program_failure(api: str, errcode: int, times: int) -> None:

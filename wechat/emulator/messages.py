@@ -8,9 +8,8 @@ from typing import Any
 
 from flask import jsonify
 
-from wechat.emulator.core import OPENID_RE, EmuError, api_call, bp, json_body, key, now, \
-    remember_user, settings, store
-from wechat.emulator.users import following
+from wechat.emulator.core import OPENID_RE, EmuError, api_call, bp, json_body, key, now, settings, store
+from wechat.emulator.users import follow_key
 
 KEEP_MESSAGES = 1000
 # New-style template/subscribe field types and their length limits (characters).
@@ -47,23 +46,30 @@ def _check_data(data: Any) -> None:
             raise EmuError(47003, f"data.{name}.value exceeds {limit} characters")
 
 
-def _record(kind: str, appid: str | None, body: dict[str, Any], **extra: Any) -> int:
+def _record(kind: str, appid: str | None, body: dict[str, Any], seen: str | None = None,
+            **extra: Any) -> int:
+    """Number the message and keep it (and, for a client_msg_id, the number it got): two round
+    trips."""
     msgid = 2_000_000_000 + store().incr(key("msgid"))
     entry = {"kind": kind, "msgid": msgid, "appid": appid, "touser": body["touser"],
              "template_id": body["template_id"], "data": body["data"], "at": now(), **extra}
-    pipe = store().pipeline()
+    pipe = store().pipeline(transaction=False)  # a concurrent LPUSH between these two harms nothing
     pipe.lpush(key("messages"), json.dumps(entry, ensure_ascii=False))
     pipe.ltrim(key("messages"), 0, KEEP_MESSAGES - 1)
+    pipe.zadd(key("users"), {body["touser"]: now()})  # remember_user, in the same round trip
+    if seen:
+        pipe.set(seen, msgid, ex=600)
     pipe.execute()
-    remember_user(body["touser"])
     return msgid
 
 
 def _within_daily_quota(appid: str | None) -> bool:
     day = (datetime.fromtimestamp(now(), timezone.utc) + timedelta(hours=8)).strftime("%Y%m%d")
     name = key("quota", appid, day)
-    used = store().incr(name)
-    store().expire(name, 2 * 86400)
+    pipe = store().pipeline(transaction=False)
+    pipe.incr(name)
+    pipe.expire(name, 2 * 86400)
+    used, _ = pipe.execute()
     return used <= int(settings()["MESSAGE_DAILY_QUOTA"])
 
 
@@ -79,19 +85,21 @@ def template_send():
             raise EmuError(40166)
     if body.get("url") is not None and not isinstance(body["url"], str):
         raise EmuError(47001)
-    if following(body["touser"]) is False:
-        raise EmuError(43004)
     client_msg_id = body.get("client_msg_id")
     seen = key("client-msg", body["touser"], client_msg_id) if client_msg_id else None
-    if seen and (first := store().get(seen)) is not None:
+    pipe = store().pipeline(transaction=False)  # following() and the first msgid: one round trip
+    pipe.hget(follow_key(), body["touser"])
+    pipe.get(seen or key("client-msg", "-"))
+    follows, first = pipe.execute()
+    if follows == b"0":  # following() is False
+        raise EmuError(43004)
+    if seen and first is not None:
         # WeChat de-duplicates a repeated client_msg_id: the first msgid, nothing sent again.
         return jsonify({"errcode": 0, "errmsg": "ok", "msgid": int(first)})
     if not _within_daily_quota(appid):
         raise EmuError(45009)
-    msgid = _record("template", appid, body, url=body.get("url"), miniprogram=mini,
+    msgid = _record("template", appid, body, seen, url=body.get("url"), miniprogram=mini,
                     client_msg_id=client_msg_id)
-    if seen:
-        store().set(seen, msgid, ex=600)
     return jsonify({"errcode": 0, "errmsg": "ok", "msgid": msgid})
 
 

@@ -9,14 +9,19 @@ from app.models.wechat import WechatApp, WechatIdentity
 from wechat.emulator.core import key, settings, store
 
 
+def follow_key() -> str:
+    """The hash of openid → "1"/"0" once the emulator has pushed a subscribe/unsubscribe."""
+    return key("follow", settings()["OFFICIAL"]["APPID"])
+
+
 def following(openid: str) -> bool | None:
     """True/False once the emulator has pushed a subscribe/unsubscribe for this user."""
-    value = store().hget(key("follow", settings()["OFFICIAL"]["APPID"]), openid)
+    value = store().hget(follow_key(), openid)
     return None if value is None else value == b"1"
 
 
 def set_following(openid: str, follows: bool) -> None:
-    store().hset(key("follow", settings()["OFFICIAL"]["APPID"]), openid, "1" if follows else "0")
+    store().hset(follow_key(), openid, "1" if follows else "0")
 
 
 def candidate_users(limit: int = 30) -> list[dict[str, str]]:
