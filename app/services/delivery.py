@@ -58,6 +58,7 @@ from wechatpy.exceptions import WeChatClientException
 from app.clock import CHINA, to_china, utcnow
 from app.domain.events import LOW
 from app.extensions import db, redis_ext
+from app.services.bulk import update_alike
 from app.models import (
     Account,
     Delivery,
@@ -503,22 +504,18 @@ def _record_sent(sent: list[tuple[Delivery, str]]) -> None:
             set_committed_value(delivery, name, value)
 
 
-def _write_alike(rows: list[Any]) -> None:
-    """Write the pending changes of loaded rows of one model with one UPDATE per set of equal
-    changes (a batch's outbox rows mostly settle alike), then mark them written."""
-    groups: dict[str, tuple[dict[str, Any], list[Any]]] = {}
+def _write_alike(rows: list[OutboxMessage]) -> None:
+    """The outbox rows' pending changes by update_alike (they mostly settle alike), then marked
+    written so the flush sends nothing again."""
+    changes = []
     for row in rows:
         state = inspect(row)
-        changes = {k: state.dict[k] for k in state.committed_state
-                   if k in state.mapper.column_attrs.keys() and state.committed_state[k] != state.dict.get(k)}
-        if changes:
-            groups.setdefault(repr(sorted(changes.items())), (changes, []))[1].append(row)
-    for changes, members in groups.values():
-        table = type(members[0]).__table__
-        db.session.execute(table.update().where(table.c.id.in_([m.id for m in members])).values(**changes))
-        for member in members:
-            for name, value in changes.items():
-                set_committed_value(member, name, value)
+        changes.append((row.id, {k: state.dict[k] for k, old in state.committed_state.items()
+                                 if k in state.mapper.column_attrs.keys() and old != state.dict.get(k)}))
+    update_alike(OutboxMessage.__table__, changes)
+    for row, (_, values) in zip(rows, changes, strict=True):
+        for name, value in values.items():
+            set_committed_value(row, name, value)
 
 
 def _failed(delivery: Delivery, outbox: OutboxMessage, identity: WechatIdentity,

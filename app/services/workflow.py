@@ -20,6 +20,7 @@ from app.domain.errors import NotFound
 from app.domain.workflow import NEW, Transition, Workflow
 from app.extensions import db
 from app.models import FlowEntry
+from app.services.bulk import update_alike
 from app.services.constraints import flush_or_conflict
 from app.services.flow import record_flow, record_flows
 
@@ -103,24 +104,16 @@ class Runner(ABC):
         return len(done)
 
     def _update_alike(self, subjects: list[Row], now: datetime) -> None:
-        """Write the subjects' changed columns with one UPDATE per set of equal changes. The rows
-        are locked by the caller, so the version column is bumped, not compared."""
+        """The subjects' changed columns, alike ones by one UPDATE. The rows are locked by the
+        caller, so the version column is bumped, not compared."""
         mapper = inspect(self.model)
-        version = mapper.version_id_col.key if mapper.version_id_col is not None else None
-        stamped = "updated_at" if "updated_at" in mapper.columns else None
-        columns = set(mapper.columns.keys())
-        groups: dict[str, tuple[dict, list[int]]] = {}
-        for subject in subjects:
-            changes = {key: value for key, value in subject.changes.items() if key in columns}
-            if changes:
-                groups.setdefault(repr(sorted(changes.items())), (changes, []))[1].append(subject.id)
         table = self.model.__table__
-        for values, ids in groups.values():
-            if stamped:
-                values = {**values, stamped: now}
-            if version:
-                values = {**values, version: table.c[version] + 1}
-            db.session.execute(table.update().where(table.c.id.in_(ids)).values(**values))
+        also: dict[str, Any] = {"updated_at": now} if "updated_at" in mapper.columns else {}
+        if mapper.version_id_col is not None:
+            also[mapper.version_id_col.key] = table.c[mapper.version_id_col.key] + 1
+        columns = set(mapper.columns.keys())
+        update_alike(table, [(s.id, {k: v for k, v in s.changes.items() if k in columns})
+                             for s in subjects], also)
 
     def allowed_actions(self, subject: Any, actor: Actor, now: datetime | None = None) -> list[str]:
         """What this actor may do with the subject now: the buttons a client shows."""
